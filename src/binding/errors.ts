@@ -1,0 +1,56 @@
+/**
+ * Stable codes for failures that happen before or instead of an answer from Twilio. When Twilio answers
+ * with an error, the code is Twilio's own number (21211, 20003, ...) instead. They are short enough to be
+ * a node's status text.
+ */
+export const ErrorCode = {
+  /** The binding node has no config node selected. */
+  ConfigMissing: 'ERR_NO_CONFIG',
+  /** The config node's metadata failed Dapr's init checks (a required field, the timeout, the API URL). */
+  ConfigInvalid: 'ERR_BAD_CONFIG',
+  /** A Dapr bindings request without an operation. */
+  OperationMissing: 'ERR_NO_OPERATION',
+  /** Any operation but `create`. */
+  OperationUnsupported: 'ERR_BAD_OPERATION',
+  /** The msg is not a well-formed request: unparseable Dapr JSON, metadata that is not an object, ... */
+  RequestInvalid: 'ERR_BAD_REQUEST',
+  /** No recipient in the config nor in the request metadata. */
+  ToNumberMissing: 'ERR_NO_TO_NUMBER',
+  /** The message body is empty. */
+  BodyEmpty: 'ERR_EMPTY_BODY',
+  /** Twilio did not answer within the configured timeout: the message may have been created. */
+  Timeout: 'ERR_TIMEOUT',
+  /** The connection to the API failed or broke. */
+  Network: 'ERR_NETWORK',
+  /** Twilio answered with an HTTP error that carries no Twilio error code. */
+  TwilioHttp: 'ERR_TWILIO_HTTP',
+} as const;
+
+export type LocalErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface BindingErrorDetails {
+  /** The HTTP status of Twilio's answer, when there was one. */
+  status?: number;
+  /** Twilio's documentation link for the error code. */
+  moreInfo?: string;
+}
+
+/** The one error type of the package: `code` is Twilio's numeric code or one of {@link ErrorCode}. */
+export class BindingError extends Error {
+  override readonly name = 'BindingError';
+  readonly code: LocalErrorCode | number;
+  readonly status: number | undefined;
+  readonly moreInfo: string | undefined;
+
+  constructor(code: LocalErrorCode | number, message: string, details: BindingErrorDetails = {}) {
+    super(message);
+    this.code = code;
+    this.status = details.status;
+    this.moreInfo = details.moreInfo;
+  }
+
+  /** Node-RED builds `msg.error.message` from toString(): keep it the plain message, without the class name. */
+  override toString(): string {
+    return this.message;
+  }
+}

@@ -1,0 +1,145 @@
+import { BindingError, ErrorCode } from './errors';
+
+/** The config node's values as Node-RED stores them: every field may be absent or empty. */
+export interface RawMetadata {
+  accountSid?: unknown;
+  authToken?: unknown;
+  fromNumber?: unknown;
+  toNumber?: unknown;
+  timeout?: unknown;
+  apiBaseUrl?: unknown;
+  region?: unknown;
+  edge?: unknown;
+}
+
+/** Component metadata after Dapr's init checks, plus where to reach the API. */
+export interface ComponentMetadata {
+  accountSid: string;
+  authToken: string;
+  fromNumber: string;
+  /** When set, every message goes here, as in Dapr (unless a binding node allows the request to override it). */
+  toNumber: string | undefined;
+  timeoutMs: number;
+  /** An alternative Twilio-compatible API, without a trailing slash; undefined means Twilio's own. */
+  apiBaseUrl: string | undefined;
+  region: string | undefined;
+  edge: string | undefined;
+}
+
+/** Dapr documents 30s as the default timeout (its code uses five minutes; the documented value is kinder). */
+export const DEFAULT_TIMEOUT = '30s';
+
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+// Twilio's region and edge names are short lowercase words such as `au1` or `sydney`.
+const LOCATION = /^[a-z0-9-]+$/;
+// Node-RED replaces a value of the form ${NAME} with that environment variable, and leaves it as it is when
+// the variable is not set; sending it on would only fail later, at Twilio, with a confusing error.
+const UNSET_ENV_VAR = /^\$\{(\S+)\}$/;
+
+/** Applies Dapr's init checks, in Dapr's order, and fails with the first problem found. */
+export function parseMetadata(raw: RawMetadata): ComponentMetadata {
+  const fromNumber = required(raw, 'fromNumber');
+  const accountSid = required(raw, 'accountSid');
+  const authToken = required(raw, 'authToken');
+  if (!ACCOUNT_SID.test(accountSid)) {
+    throw invalid('"accountSid" must be "AC" followed by 32 hexadecimal characters');
+  }
+  return {
+    accountSid,
+    authToken,
+    fromNumber,
+    toNumber: optional(raw, 'toNumber'),
+    timeoutMs: parseTimeout(optional(raw, 'timeout') ?? DEFAULT_TIMEOUT),
+    apiBaseUrl: parseApiBaseUrl(optional(raw, 'apiBaseUrl')),
+    region: location(raw, 'region'),
+    edge: location(raw, 'edge'),
+  };
+}
+
+const GO_DURATION = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;
+const GO_DURATION_PART = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g;
+const MS_PER_UNIT: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Reads a timeout as Dapr's metadata decoder does: a Go duration (`30s`, `1m30s`, `1500ms`), else a whole
+ * number of seconds (`30`). Unlike Dapr, zero and negative values are refused: they would mean "wait forever".
+ */
+export function parseTimeout(text: string): number {
+  const value = text.trim();
+  let ms: number;
+  if (/^[+-]?\d+$/.test(value)) {
+    ms = Number(value) * 1000;
+  } else if (GO_DURATION.test(value)) {
+    ms = 0;
+    for (const [, amount, unit] of value.matchAll(GO_DURATION_PART)) {
+      ms += Number(amount) * (MS_PER_UNIT[unit ?? ''] ?? 0);
+    }
+    if (value.startsWith('-')) ms = -ms;
+  } else {
+    throw invalid(
+      `"timeout" must be a duration such as "30s", "2m" or "1500ms", or whole seconds; got "${text}"`,
+    );
+  }
+  if (!(ms > 0) || !Number.isFinite(ms)) {
+    throw invalid(`"timeout" must be greater than zero; got "${text}"`);
+  }
+  // The HTTP client counts whole milliseconds; round up so "500us" still waits rather than never.
+  return Math.ceil(ms);
+}
+
+function parseApiBaseUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalid(`"apiBaseUrl" must be an http or https URL; got "${text}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(`"apiBaseUrl" must be an http or https URL; got "${text}"`);
+  }
+  if (url.username || url.password) {
+    // Credentials belong in accountSid and authToken, never in a URL that is shown in the editor.
+    throw invalid('"apiBaseUrl" must not contain a user name or password');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function required(raw: RawMetadata, field: 'fromNumber' | 'accountSid' | 'authToken'): string {
+  const value = optional(raw, field);
+  if (value === undefined) throw invalid(`"${field}" is a required field`);
+  return value;
+}
+
+function location(raw: RawMetadata, field: 'region' | 'edge'): string | undefined {
+  const value = optional(raw, field);
+  if (value !== undefined && !LOCATION.test(value)) {
+    throw invalid(
+      `"${field}" must be a Twilio ${field} name such as "${field === 'region' ? 'au1' : 'sydney'}"`,
+    );
+  }
+  return value;
+}
+
+/** A field's text, trimmed; undefined when empty. */
+function optional(raw: RawMetadata, field: keyof RawMetadata): string | undefined {
+  const value = raw[field];
+  // Flow files are hand-edited JSON too: a number where a string belongs (`"timeout": 30`) is read as its text.
+  const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
+  const unset = UNSET_ENV_VAR.exec(text);
+  if (unset) throw invalid(`"${field}" names the environment variable ${unset[1] ?? ''}, which is not set`);
+  return text === '' ? undefined : text;
+}
+
+function invalid(message: string): BindingError {
+  return new BindingError(ErrorCode.ConfigInvalid, message);
+}

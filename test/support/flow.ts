@@ -1,0 +1,113 @@
+import helper from 'node-red-node-test-helper';
+import type { Node, NodeInitializer, NodeMessage, NodeStatus } from 'node-red';
+import type { SinonSpy } from 'sinon';
+import { SANDBOX_ACCOUNT } from '../../sandbox/twilio-api';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- Node-RED loads node modules with require() */
+const configNode = require('../../nodes/twilio-sms-config.js') as NodeInitializer;
+const bindingNode = require('../../nodes/twilio-sms-binding.js') as NodeInitializer;
+const catchNode = require('@node-red/nodes/core/common/25-catch.js') as NodeInitializer;
+const completeNode = require('@node-red/nodes/core/common/24-complete.js') as NodeInitializer;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+helper.init(require.resolve('node-red'));
+
+export const NODES = [configNode, bindingNode, catchNode, completeNode];
+
+export interface FlowOptions {
+  /** Properties of the config node (timeout, apiBaseUrl, ...). */
+  config?: Record<string, unknown>;
+  /** Its credentials; by default the sandbox account with a fixed fromNumber. */
+  credentials?: Record<string, string>;
+  /** Properties of the binding node (inputFormat, allowRecipientOverride, ...). */
+  binding?: Record<string, unknown>;
+}
+
+export const FROM_NUMBER = '+15005550006';
+export const TO_NUMBER = '+15551230001';
+
+export const DEFAULT_CREDENTIALS = {
+  accountSid: SANDBOX_ACCOUNT.accountSid,
+  authToken: SANDBOX_ACCOUNT.authToken,
+  fromNumber: FROM_NUMBER,
+};
+
+export interface Outcome {
+  /** `sent`: the msg left the output; `failed`: a Catch node received it. */
+  kind: 'sent' | 'failed';
+  msg: NodeMessage & Record<string, unknown>;
+}
+
+/** A deployed flow: config node `account`, binding `sms`, and Catch and Complete nodes scoped to it. */
+export class TestFlow {
+  private constructor(readonly sms: Node) {}
+
+  static async load(apiUrl: string, options: FlowOptions = {}): Promise<TestFlow> {
+    // Node-RED takes a node without a tab (`z`) and a position (`x`, `y`) for a config node.
+    const onTab = { z: 'tab', x: 100, y: 100 };
+    const flow = [
+      { id: 'tab', type: 'tab', label: 'test' },
+      { id: 'account', type: 'twilio-sms-config', name: 'test', apiBaseUrl: apiUrl, ...options.config },
+      {
+        id: 'sms',
+        ...onTab,
+        type: 'twilio-sms-binding',
+        account: 'account',
+        wires: [['out']],
+        ...options.binding,
+      },
+      { id: 'out', ...onTab, type: 'helper' },
+      { id: 'catch', ...onTab, type: 'catch', scope: ['sms'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', ...onTab, type: 'helper' },
+      { id: 'complete', ...onTab, type: 'complete', scope: ['sms'], wires: [['completed']] },
+      { id: 'completed', ...onTab, type: 'helper' },
+    ];
+    await helper.load(NODES, flow, { account: options.credentials ?? DEFAULT_CREDENTIALS });
+    return new TestFlow(helper.getNode('sms'));
+  }
+
+  /** Sends one msg into the binding node and waits for it to come out, or to reach the Catch node. */
+  run(msg: Record<string, unknown>, safetyMs = 10_000): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      const out = helper.getNode('out');
+      const caught = helper.getNode('caught');
+      const finish = (outcome: Outcome): void => {
+        clearTimeout(timer);
+        out.removeListener('input', onSent);
+        caught.removeListener('input', onFailed);
+        resolve(outcome);
+      };
+      const onSent = (m: Outcome['msg']): void => {
+        finish({ kind: 'sent', msg: m });
+      };
+      const onFailed = (m: Outcome['msg']): void => {
+        finish({ kind: 'failed', msg: m });
+      };
+      const timer = setTimeout(() => {
+        reject(new Error(`no output and no error within ${safetyMs} ms`));
+      }, safetyMs);
+      out.on('input', onSent);
+      caught.on('input', onFailed);
+      this.sms.receive(msg);
+    });
+  }
+
+  /** Every status the binding node has shown, oldest first (the helper spies on Node.prototype.status). */
+  statuses(): NodeStatus[] {
+    const spy = Reflect.get(this.sms, 'status') as SinonSpy<[NodeStatus], void>;
+    return spy
+      .getCalls()
+      .filter((call) => call.thisValue === this.sms)
+      .map((call) => call.args[0]);
+  }
+
+  lastStatus(): NodeStatus | undefined {
+    return this.statuses().at(-1);
+  }
+
+  static unload(): Promise<void> {
+    return helper.unload();
+  }
+}
+
+export { helper };
