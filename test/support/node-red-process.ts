@@ -1,0 +1,116 @@
+import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const PROJECT = resolve(__dirname, '../..');
+
+/** Packs the project as npm publishes it and installs the tarball into a fresh Node-RED user directory. */
+export async function installPackedPackage(): Promise<string> {
+  const work = await mkdtemp(join(tmpdir(), 'twilio-sms-e2e-'));
+  await run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: PROJECT });
+  const tarball = (await readdir(work)).find((file) => file.endsWith('.tgz'));
+  if (tarball === undefined) throw new Error('npm pack wrote no tarball');
+  const userDir = join(work, 'user');
+  await mkdir(userDir);
+  await writeFile(join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', private: true }));
+  // As the palette manager does it: npm install in the user directory.
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', join(work, tarball)], {
+    cwd: userDir,
+  });
+  return userDir;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolvePort(address.port);
+        else reject(new Error('no port'));
+      });
+    });
+  });
+}
+
+/** A real `node-red` process, started from this project's Node-RED, with its output kept for inspection. */
+export class NodeRedProcess {
+  output = '';
+  private constructor(
+    readonly url: string,
+    private readonly child: ChildProcessByStdio<null, Readable, Readable>,
+  ) {}
+
+  static async start(userDir: string, settings: string): Promise<NodeRedProcess> {
+    const port = await freePort();
+    const settingsFile = join(userDir, 'settings.js');
+    await writeFile(settingsFile, settings);
+    const child = spawn(
+      process.execPath,
+      [
+        require.resolve('node-red/red.js'),
+        '--userDir',
+        userDir,
+        '--settings',
+        settingsFile,
+        '--port',
+        String(port),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' } },
+    );
+    const nodeRed = new NodeRedProcess(`http://127.0.0.1:${port}`, child);
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => {
+        fail(new Error(`Node-RED did not start within 60 s:\n${nodeRed.output}`));
+      }, 60_000);
+      const onData = (chunk: Buffer): void => {
+        nodeRed.output += chunk.toString();
+        if (nodeRed.output.includes('Server now running')) {
+          clearTimeout(timer);
+          ready();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`Node-RED exited with ${code}:\n${nodeRed.output}`));
+      });
+    });
+    return nodeRed;
+  }
+
+  /** Resolves once the output after position `since` contains the text (Node-RED logs each deploy). */
+  waitForOutput(text: string, since: number, safetyMs = 20_000): Promise<void> {
+    if (this.output.includes(text, since)) return Promise.resolve();
+    return new Promise((found, fail) => {
+      const timer = setTimeout(() => {
+        fail(new Error(`"${text}" did not appear in Node-RED's output:\n${this.output}`));
+      }, safetyMs);
+      const onData = (): void => {
+        if (!this.output.includes(text, since)) return;
+        clearTimeout(timer);
+        this.child.stdout.off('data', onData);
+        found();
+      };
+      this.child.stdout.on('data', onData);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((done) => this.child.once('exit', done));
+    this.child.kill('SIGINT');
+    await exited;
+  }
+}
+
+export async function removeUserDir(userDir: string): Promise<void> {
+  await rm(resolve(userDir, '..'), { recursive: true, force: true });
+}
