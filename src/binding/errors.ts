@@ -24,6 +24,14 @@ export const ErrorCode = {
   Network: 'ERR_NETWORK',
   /** Twilio answered with an HTTP error that carries no Twilio error code. */
   TwilioHttp: 'ERR_TWILIO_HTTP',
+  /** The account's delivery queue already holds its limit of waiting messages: this one was not sent. */
+  QueueFull: 'ERR_QUEUE_FULL',
+  /** Delivery stopped (redeploy, stop, node removed) before this message was sent. */
+  Closed: 'ERR_CLOSED',
+  /** A request that may have created the message failed and was not retried: it may have been sent. */
+  MaybeSent: 'ERR_MAYBE_SENT',
+  /** An attempt failed with something other than a BindingError: a bug in this package. */
+  Internal: 'ERR_INTERNAL',
 } as const;
 
 export type LocalErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -33,6 +41,8 @@ export interface BindingErrorDetails {
   status?: number;
   /** Twilio's documentation link for the error code. */
   moreInfo?: string;
+  /** How many requests to Twilio were made for this message before it failed (0: none). */
+  attempts?: number;
 }
 
 /** The one error type of the package: `code` is Twilio's numeric code or one of {@link ErrorCode}. */
@@ -41,12 +51,15 @@ export class BindingError extends Error {
   readonly code: LocalErrorCode | number;
   readonly status: number | undefined;
   readonly moreInfo: string | undefined;
+  /** Set on every failure reported by the delivery engine; undefined on failures found before delivery. */
+  readonly attempts: number | undefined;
 
   constructor(code: LocalErrorCode | number, message: string, details: BindingErrorDetails = {}) {
     super(message);
     this.code = code;
     this.status = details.status;
     this.moreInfo = details.moreInfo;
+    this.attempts = details.attempts;
   }
 
   /** Node-RED builds `msg.error.message` from toString(): keep it the plain message, without the class name. */
