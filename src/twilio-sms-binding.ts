@@ -1,8 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { TwilioSmsAccount, TwilioSmsConfigNode } from './account';
 import { createMessageParams, type CreateOptions } from './binding/create';
 import { BindingError, ErrorCode } from './binding/errors';
 import { type InputFormat, readRequest } from './binding/request';
-import type { TwilioSmsAccount, TwilioSmsConfigNode } from './account';
+import { deliveryStatus, failedStatus, sameStatus, SENT, type Status } from './status';
 
 interface TwilioSmsBindingDef extends NodeDef {
   account?: string;
@@ -14,6 +15,9 @@ const NO_ACCOUNT: TwilioSmsAccount = {
   error: new BindingError(ErrorCode.ConfigMissing, 'no Twilio SMS account: select a twilio-sms-config node'),
 };
 
+// The engine's state is shown at most this often: a burst of messages must not flood the editor.
+const STATUS_INTERVAL_MS = 250;
+
 export = function registerTwilioSmsBinding(RED: NodeAPI): void {
   function TwilioSmsBinding(this: Node, def: TwilioSmsBindingDef): void {
     RED.nodes.createNode(this, def);
@@ -22,37 +26,69 @@ export = function registerTwilioSmsBinding(RED: NodeAPI): void {
     const format: InputFormat = def.inputFormat === 'dapr' ? 'dapr' : 'message';
     const options: CreateOptions = { allowRecipientOverride: def.allowRecipientOverride === true };
 
-    const showError = (error: BindingError): void => {
-      this.status({ fill: 'red', shape: 'ring', text: statusText(error) });
+    let shown: Status | undefined;
+    const show = (status: Status): void => {
+      if (sameStatus(shown, status)) return;
+      shown = status;
+      this.status(status);
     };
-    if ('error' in account) showError(account.error);
+
+    if ('error' in account) {
+      show(failedStatus(account.error));
+      this.on('input', (_msg, _send, done) => {
+        done(account.error);
+      });
+      return;
+    }
+
+    let statusTimer: NodeJS.Timeout | undefined;
+    const onDeliveryChange = (): void => {
+      statusTimer ??= setTimeout(() => {
+        statusTimer = undefined;
+        const busy = deliveryStatus(account.delivery.snapshot());
+        if (busy !== undefined) show(busy);
+      }, STATUS_INTERVAL_MS);
+    };
+    account.delivery.on('change', onDeliveryChange);
+
+    // Messages taken in and not yet done: a close waits for them, so each gets exactly one done().
+    let pending = 0;
+    let closed: (() => void) | undefined;
 
     this.on('input', (msg: NodeMessageInFlow, send, done) => {
-      // Every path ends in exactly one done(): the returned promise never rejects.
+      pending++;
       const create = async (): Promise<void> => {
-        if ('error' in account) throw account.error;
         const params = createMessageParams(readRequest(msg, format), account.metadata, options);
-        this.status({ fill: 'blue', shape: 'dot', text: 'sending' });
-        msg.payload = await account.messages.create(params);
-        this.status({ fill: 'green', shape: 'dot', text: 'sent' });
+        msg.payload = await account.send(params, this);
+        show(SENT);
         send(msg);
       };
-      create().then(
-        () => {
-          done();
-        },
-        (err: unknown) => {
-          const error = err instanceof BindingError ? err : new BindingError(ErrorCode.Network, String(err));
-          showError(error);
-          done(error);
-        },
-      );
+      create()
+        .then(
+          () => {
+            done();
+          },
+          (err: unknown) => {
+            const error =
+              err instanceof BindingError ? err : new BindingError(ErrorCode.Internal, String(err));
+            show(failedStatus(error));
+            done(error);
+          },
+        )
+        .finally(() => {
+          if (--pending === 0) closed?.();
+        });
+    });
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      account.delivery.off('change', onDeliveryChange);
+      clearTimeout(statusTimer);
+      // Waiting messages fail with ERR_CLOSED now; those in flight finish and report as usual.
+      account.delivery.cancel(this);
+      if (pending === 0) done();
+      else closed = done;
     });
   }
 
   RED.nodes.registerType('twilio-sms-binding', TwilioSmsBinding);
 };
-
-function statusText(error: BindingError): string {
-  return typeof error.code === 'number' ? `error ${error.code}` : error.code;
-}

@@ -6,6 +6,11 @@ interface TwilioSmsConfigDef extends NodeDef {
   apiBaseUrl?: string;
   region?: string;
   edge?: string;
+  concurrency?: string;
+  ratePerSecond?: string;
+  queueLimit?: string;
+  retries?: string;
+  retryAmbiguous?: boolean;
 }
 
 export = function registerTwilioSmsConfig(RED: NodeAPI): void {
@@ -13,9 +18,17 @@ export = function registerTwilioSmsConfig(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     // Node-RED has already replaced a credential written as ${NAME} with that environment variable.
     const { accountSid, authToken, fromNumber, toNumber } = this.credentials;
-    this.account = openAccount({ ...def, accountSid, authToken, fromNumber, toNumber });
-    // Never throw from a constructor: the binding nodes show this error and fail each msg with it.
-    if ('error' in this.account) this.error(this.account.error.message);
+    const account = openAccount({ ...def, accountSid, authToken, fromNumber, toNumber });
+    this.account = account;
+    if ('error' in account) {
+      // Never throw from a constructor: the binding nodes show this error and fail each msg with it.
+      this.error(account.error.message);
+      return;
+    }
+    this.on('close', (_removed: boolean, done: () => void) => {
+      // Waiting messages fail with ERR_CLOSED; requests in flight finish within Node-RED's close timeout.
+      void account.delivery.close().then(done);
+    });
   }
 
   RED.nodes.registerType<TwilioSmsConfigNode, TwilioSmsConfigDef, unknown, TwilioSmsCredentials>(

@@ -20,7 +20,9 @@ export const ErrorCode = {
   BodyEmpty: 'ERR_EMPTY_BODY',
   /** Twilio did not answer within the configured timeout: the message may have been created. */
   Timeout: 'ERR_TIMEOUT',
-  /** The connection to the API failed or broke. */
+  /** No connection to the API could be made (refused, DNS): nothing was sent. */
+  ConnectFailed: 'ERR_CONNECT',
+  /** The connection to the API broke during the request: the message may have been created. */
   Network: 'ERR_NETWORK',
   /** Twilio answered with an HTTP error that carries no Twilio error code. */
   TwilioHttp: 'ERR_TWILIO_HTTP',
@@ -43,6 +45,8 @@ export interface BindingErrorDetails {
   moreInfo?: string;
   /** How many requests to Twilio were made for this message before it failed (0: none). */
   attempts?: number;
+  /** Twilio's Retry-After on an HTTP 429, in milliseconds. */
+  retryAfterMs?: number;
 }
 
 /** The one error type of the package: `code` is Twilio's numeric code or one of {@link ErrorCode}. */
@@ -53,6 +57,7 @@ export class BindingError extends Error {
   readonly moreInfo: string | undefined;
   /** Set on every failure reported by the delivery engine; undefined on failures found before delivery. */
   readonly attempts: number | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: LocalErrorCode | number, message: string, details: BindingErrorDetails = {}) {
     super(message);
@@ -60,6 +65,7 @@ export class BindingError extends Error {
     this.status = details.status;
     this.moreInfo = details.moreInfo;
     this.attempts = details.attempts;
+    this.retryAfterMs = details.retryAfterMs;
   }
 
   /** Node-RED builds `msg.error.message` from toString(): keep it the plain message, without the class name. */

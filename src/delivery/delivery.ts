@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { BindingError } from '../binding/errors';
 import { backoffDelay } from './backoff';
 import { attemptFailed, closed, maybeSent, queueFull } from './failures';
-import { type DeliveryOptions, parseDeliveryOptions } from './options';
+import { type DeliveryOptions, parseDeliveryOptions, type RawDeliveryOptions } from './options';
 import { RateLimiter } from './rate-limiter';
 
 /** One request to Twilio: resolves with the created resource or rejects with a BindingError (else ERR_INTERNAL). */
@@ -59,6 +59,8 @@ export interface DeliveryEvents {
 
 interface Job<T> {
   readonly attempt: Attempt<T>;
+  /** Who submitted it (a binding node), so that its waiting messages can be cancelled when it closes. */
+  readonly owner: unknown;
   readonly resolve: (value: T) => void;
   readonly reject: (err: BindingError) => void;
   attempts: number;
@@ -92,7 +94,7 @@ export class Delivery<T> extends EventEmitter<DeliveryEvents> {
 
   /** Throws a BindingError with code ERR_BAD_CONFIG, naming the field, for an invalid option. */
   constructor(
-    options: Partial<DeliveryOptions>,
+    options: RawDeliveryOptions,
     private readonly classify: Classify,
     private readonly clock: Clock = systemClock,
     private readonly random: () => number = Math.random,
@@ -107,7 +109,7 @@ export class Delivery<T> extends EventEmitter<DeliveryEvents> {
    * `attempts` tells how many requests were made: the attempt's own error, or ERR_MAYBE_SENT, ERR_QUEUE_FULL,
    * ERR_CLOSED.
    */
-  submit(attempt: Attempt<T>): Promise<T> {
+  submit(attempt: Attempt<T>, owner?: unknown): Promise<T> {
     if (this.closing !== undefined) return this.refuse(closed(0));
     if (this.queued + this.retrying.size >= this.options.queueLimit) {
       return this.refuse(queueFull(this.options.queueLimit));
@@ -115,6 +117,7 @@ export class Delivery<T> extends EventEmitter<DeliveryEvents> {
     const promise = new Promise<T>((resolve, reject) => {
       this.enqueue({
         attempt,
+        owner,
         resolve,
         reject,
         attempts: 0,
@@ -164,6 +167,35 @@ export class Delivery<T> extends EventEmitter<DeliveryEvents> {
           });
     this.changed();
     return this.closing;
+  }
+
+  /**
+   * Fails the owner's waiting messages (queued or in backoff) as close() does, for a binding node that is
+   * stopped while the account's engine goes on; its requests in flight finish and report as usual.
+   */
+  cancel(owner: unknown): void {
+    let previous: Job<T> | undefined;
+    for (let job = this.head; job !== undefined;) {
+      const next = job.next;
+      if (job.owner === owner) {
+        if (previous === undefined) this.head = next;
+        else previous.next = next;
+        if (this.tail === job) this.tail = previous;
+        job.next = undefined;
+        this.queued--;
+        this.stop(job);
+      } else {
+        previous = job;
+      }
+      job = next;
+    }
+    for (const job of this.retrying) {
+      if (job.owner !== owner) continue;
+      this.clock.clearTimeout(job.retryTimer);
+      this.retrying.delete(job);
+      this.stop(job);
+    }
+    this.changed();
   }
 
   private refuse(error: BindingError): Promise<T> {

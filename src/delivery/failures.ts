@@ -5,10 +5,16 @@ const MAYBE_SENT = 'the message may have been sent';
 /** The attempt's own failure, re-issued with the number of attempts made. */
 export function attemptFailed(err: unknown, attempts: number): BindingError {
   if (err instanceof BindingError) {
-    return new BindingError(err.code, err.message, { status: err.status, moreInfo: err.moreInfo, attempts });
+    return new BindingError(err.code, counted(err.message, attempts), {
+      status: err.status,
+      moreInfo: err.moreInfo,
+      attempts,
+    });
   }
   return withCause(
-    new BindingError(ErrorCode.Internal, `unexpected failure: ${describe(err)}`, { attempts }),
+    new BindingError(ErrorCode.Internal, counted(`unexpected failure: ${describe(err)}`, attempts), {
+      attempts,
+    }),
     err,
   );
 }
@@ -21,20 +27,28 @@ export function maybeSent(err: unknown, attempts: number): BindingError {
   const text = describe(err);
   const known = err instanceof BindingError ? err : undefined;
   return withCause(
-    new BindingError(ErrorCode.MaybeSent, text.includes(MAYBE_SENT) ? text : `${text}; ${MAYBE_SENT}`, {
-      status: known?.status,
-      moreInfo: known?.moreInfo,
-      attempts,
-    }),
+    new BindingError(
+      ErrorCode.MaybeSent,
+      counted(text.includes(MAYBE_SENT) ? text : `${text}; ${MAYBE_SENT}`, attempts),
+      {
+        status: known?.status,
+        moreInfo: known?.moreInfo,
+        attempts,
+      },
+    ),
     err,
   );
 }
 
 /** Delivery stopped before the message was sent; `cause` is the last attempt's failure when it was retrying. */
 export function closed(attempts: number, lastError?: unknown): BindingError {
-  const error = new BindingError(ErrorCode.Closed, 'delivery stopped before the message was sent', {
-    attempts,
-  });
+  const error = new BindingError(
+    ErrorCode.Closed,
+    counted('delivery stopped before the message was sent', attempts),
+    {
+      attempts,
+    },
+  );
   return lastError === undefined ? error : withCause(error, lastError);
 }
 
@@ -44,6 +58,14 @@ export function queueFull(queueLimit: number): BindingError {
     `the delivery queue is full (${queueLimit} messages waiting); the message was not sent`,
     { attempts: 0 },
   );
+}
+
+/**
+ * Node-RED hands Catch nodes only an error's message, code and cause, so the number of requests made goes
+ * into the message too.
+ */
+function counted(message: string, attempts: number): string {
+  return attempts === 0 ? message : `${message} (${attempts} ${attempts === 1 ? 'attempt' : 'attempts'})`;
 }
 
 function withCause(error: BindingError, cause: unknown): BindingError {

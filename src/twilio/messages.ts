@@ -1,7 +1,10 @@
 import type { Twilio } from 'twilio';
+import type RequestClient from 'twilio/lib/base/RequestClient';
+import type Response from 'twilio/lib/http/response';
 import type { CreateMessageParams } from '../binding/create';
-import type { ComponentMetadata } from '../binding/metadata';
 import { BindingError, ErrorCode } from '../binding/errors';
+import type { ComponentMetadata } from '../binding/metadata';
+import type { Classification } from '../delivery/delivery';
 
 /** The created message resource: the SDK's `MessageInstance.toJSON()`, with its camelCase fields. */
 export type MessageResource = Record<string, unknown>;
@@ -12,7 +15,7 @@ export class TwilioMessages {
 
   constructor(private readonly metadata: ComponentMetadata) {}
 
-  /** `POST /2010-04-01/Accounts/{accountSid}/Messages.json`; fails with a {@link BindingError}. */
+  /** One `POST /2010-04-01/Accounts/{accountSid}/Messages.json`; fails with a {@link BindingError}. */
   async create(params: CreateMessageParams): Promise<MessageResource> {
     try {
       this.client ??= createClient(this.metadata);
@@ -28,10 +31,19 @@ function createClient(metadata: ComponentMetadata): Twilio {
   // Loaded on first use: requiring the SDK costs more than everything else the package loads.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const twilio = require('twilio') as typeof import('twilio');
+
+  /** Reads Twilio's error answers here, where the response headers (Retry-After) are still at hand. */
+  class AnswerCheckingClient extends twilio.RequestClient {
+    override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<Response<TData>> {
+      const response = await super.request<TData>(opts);
+      if (response.statusCode >= 400) throw answerError(response.statusCode, response.body, response.headers);
+      return response;
+    }
+  }
+
   const client = twilio(metadata.accountSid, metadata.authToken, {
-    timeout: metadata.timeoutMs,
-    // Retrying is the delivery layer's decision, never the SDK's.
-    autoRetry: false,
+    // Retrying is the delivery engine's decision, never the SDK's (autoRetry is off by default).
+    httpClient: new AnswerCheckingClient({ timeout: metadata.timeoutMs, keepAlive: true }),
     // With our own API URL, region and edge would rewrite its host name; empty strings also keep the SDK
     // from taking them from TWILIO_REGION / TWILIO_EDGE in the environment.
     region: metadata.apiBaseUrl === undefined ? metadata.region : '',
@@ -41,15 +53,57 @@ function createClient(metadata: ComponentMetadata): Twilio {
   return client;
 }
 
-interface TwilioRestError {
-  status: number;
-  code?: unknown;
-  message?: unknown;
-  moreInfo?: unknown;
+/** Twilio's error answer `{code, message, more_info, status}` as a BindingError with Twilio's own code. */
+export function answerError(status: number, body: unknown, headers: unknown): BindingError {
+  const answer = parseAnswer(body);
+  const twilioCode = typeof answer.code === 'number' ? answer.code : undefined;
+  const text =
+    typeof answer.message === 'string' && answer.message !== '' ? answer.message : 'request failed';
+  const moreInfo = typeof answer.more_info === 'string' ? answer.more_info : undefined;
+  const facts = [
+    `HTTP ${status}`,
+    twilioCode === undefined ? undefined : `Twilio error ${twilioCode}`,
+    moreInfo,
+  ];
+  return new BindingError(
+    twilioCode ?? ErrorCode.TwilioHttp,
+    `${text} (${facts.filter(Boolean).join(', ')})`,
+    {
+      status,
+      moreInfo,
+      retryAfterMs: status === 429 ? parseRetryAfter(header(headers, 'retry-after'), Date.now()) : undefined,
+    },
+  );
+}
+
+function parseAnswer(body: unknown): Record<string, unknown> {
+  let answer = body;
+  if (typeof body === 'string') {
+    try {
+      answer = JSON.parse(body) as unknown;
+    } catch {
+      // Not JSON (a proxy's HTML page, say): only the status is known.
+    }
+  }
+  return typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {};
+}
+
+function header(headers: unknown, name: string): unknown {
+  return typeof headers === 'object' && headers !== null
+    ? (headers as Record<string, unknown>)[name]
+    : undefined;
+}
+
+/** RFC 9110 Retry-After: delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now: number): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  // An HTTP date names its day and month (`Wed, 21 Oct 2026 07:28:00 GMT`); Date.parse reads far more.
+  const date = /[a-z]{3}/i.test(value) ? Date.parse(value) : NaN;
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-const BROKEN_CONNECTIONS = new Set(['ECONNRESET', 'EPIPE']);
 
 /**
  * Turns whatever the SDK threw into a BindingError. Only the facts are kept: the SDK's network errors
@@ -57,24 +111,6 @@ const BROKEN_CONNECTIONS = new Set(['ECONNRESET', 'EPIPE']);
  */
 export function toBindingError(err: unknown, timeoutMs: number): BindingError {
   if (err instanceof BindingError) return err;
-  if (isRestError(err)) {
-    const twilioCode = typeof err.code === 'number' ? err.code : undefined;
-    const text = typeof err.message === 'string' && err.message !== '' ? err.message : 'request failed';
-    const moreInfo = typeof err.moreInfo === 'string' ? err.moreInfo : undefined;
-    const facts = [
-      `HTTP ${err.status}`,
-      twilioCode === undefined ? undefined : `Twilio error ${twilioCode}`,
-      moreInfo,
-    ];
-    return new BindingError(
-      twilioCode ?? ErrorCode.TwilioHttp,
-      `${text} (${facts.filter(Boolean).join(', ')})`,
-      {
-        status: err.status,
-        moreInfo,
-      },
-    );
-  }
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message)) {
@@ -84,17 +120,30 @@ export function toBindingError(err: unknown, timeoutMs: number): BindingError {
     );
   }
   if (typeof code === 'string' && CONNECT_FAILURES.has(code)) {
-    return new BindingError(ErrorCode.Network, `cannot connect to the Twilio API (${code})`);
+    return new BindingError(ErrorCode.ConnectFailed, `cannot connect to the Twilio API (${code})`);
   }
-  if (typeof code === 'string' && BROKEN_CONNECTIONS.has(code)) {
-    return new BindingError(
-      ErrorCode.Network,
-      `the connection to the Twilio API broke (${code}); the message may have been sent`,
-    );
-  }
-  return new BindingError(ErrorCode.Network, `the request to the Twilio API failed: ${message}`);
+  const detail = typeof code === 'string' ? code : message;
+  return new BindingError(
+    ErrorCode.Network,
+    `the connection to the Twilio API broke (${detail}); the message may have been sent`,
+  );
 }
 
-function isRestError(err: unknown): err is TwilioRestError {
-  return err instanceof Error && typeof (err as Partial<TwilioRestError>).status === 'number';
+/**
+ * What a failure says about the message, for the delivery engine: Twilio surely created nothing on an
+ * HTTP 429 or when no connection was made; after a timeout, a broken connection or a 5xx it may have.
+ * A connect timeout cannot be told apart from a slow answer here, so it counts as ambiguous: never a duplicate.
+ */
+export function classifyFailure(err: unknown): Classification {
+  if (!(err instanceof BindingError)) return { kind: 'rejected' };
+  if (err.status === 429) {
+    return err.retryAfterMs === undefined
+      ? { kind: 'not-sent' }
+      : { kind: 'not-sent', retryAfterMs: err.retryAfterMs };
+  }
+  if (err.code === ErrorCode.ConnectFailed) return { kind: 'not-sent' };
+  if (err.code === ErrorCode.Timeout || err.code === ErrorCode.Network || (err.status ?? 0) >= 500) {
+    return { kind: 'ambiguous' };
+  }
+  return { kind: 'rejected' };
 }

@@ -219,48 +219,54 @@ describe('twilio-sms-binding in Node-RED against the local Twilio API', function
       should(JSON.stringify(outcome.msg)).not.containEql(wrongToken);
     });
 
-    it('reports an HTTP error without a Twilio code as ERR_TWILIO_HTTP', async () => {
+    it("reports a 5xx as ERR_MAYBE_SENT, with Twilio's code in msg.error.cause", async () => {
       const flow = await TestFlow.load(api.url);
       api.inject({ status: 503, message: 'Service Unavailable' });
       const outcome = await flow.run({ payload: 'x', metadata: { toNumber: TO_NUMBER } });
-      const error = outcome.msg.error as { message: string; code: unknown };
-      // The sandbox's 5xx answers carry Twilio's generic 20500 unless told otherwise.
-      should(error.code).equal(20500);
-      should(error.message).match(/HTTP 503/);
+      const error = outcome.msg.error as { message: string; code: unknown; cause: { code: unknown } };
+      should(error.code).equal('ERR_MAYBE_SENT');
+      should(error.cause.code).equal(20500);
+      should(error.message).match(
+        /HTTP 503, Twilio error 20500.*; the message may have been sent \(1 attempt\)$/,
+      );
+      should(api.requests).have.length(1);
     });
   });
 
   describe('network failures', () => {
-    it('fails with ERR_TIMEOUT when the answer comes after the timeout, once', async () => {
+    it('fails with ERR_MAYBE_SENT (cause ERR_TIMEOUT) when the answer comes after the timeout, once', async () => {
       const flow = await TestFlow.load(api.url, { config: { timeout: '1s' } });
       api.inject({ delayMs: 3000 });
       const outcome = await flow.run({ payload: 'slow', metadata: { toNumber: TO_NUMBER } });
-      const error = outcome.msg.error as { message: string; code: unknown };
-      should(error.code).equal('ERR_TIMEOUT');
-      should(error.message).match(/within 1000 ms; the message may have been sent/);
+      const error = outcome.msg.error as { message: string; code: unknown; cause: { code: unknown } };
+      should(error.code).equal('ERR_MAYBE_SENT');
+      should(error.cause.code).equal('ERR_TIMEOUT');
+      should(error.message).match(/within 1000 ms; the message may have been sent \(1 attempt\)$/);
       should(api.requests).have.length(1);
     });
 
-    it('fails with ERR_NETWORK when the connection drops, without the credentials in the error', async () => {
+    it('fails with ERR_MAYBE_SENT (cause ERR_NETWORK) when the connection drops, without credentials', async () => {
       const flow = await TestFlow.load(api.url);
       api.inject({ drop: true });
       const outcome = await flow.run({ payload: 'x', metadata: { toNumber: TO_NUMBER } });
-      const error = outcome.msg.error as { message: string; code: unknown };
-      should(error.code).equal('ERR_NETWORK');
-      should(error.message).match(/may have been sent/);
+      const error = outcome.msg.error as { message: string; code: unknown; cause: { code: unknown } };
+      should(error.code).equal('ERR_MAYBE_SENT');
+      should(error.cause.code).equal('ERR_NETWORK');
+      should(error.message).match(/connection to the Twilio API broke/);
+      should(api.requests).have.length(1);
       should(JSON.stringify(outcome.msg)).not.containEql(SANDBOX_ACCOUNT.authToken);
       should(JSON.stringify(outcome.msg)).not.containEql(BASIC_AUTH.slice(6));
     });
 
-    it('fails with ERR_NETWORK when nothing listens at the API URL', async () => {
+    it('fails with ERR_CONNECT when nothing listens at the API URL', async () => {
       const closed = await TwilioApi.start();
       const url = closed.url;
       await closed.close();
-      const flow = await TestFlow.load(url);
+      const flow = await TestFlow.load(url, { config: { retries: '0' } });
       const outcome = await flow.run({ payload: 'x', metadata: { toNumber: TO_NUMBER } });
       const error = outcome.msg.error as { message: string; code: unknown };
-      should(error.code).equal('ERR_NETWORK');
-      should(error.message).equal('cannot connect to the Twilio API (ECONNREFUSED)');
+      should(error.code).equal('ERR_CONNECT');
+      should(error.message).equal('cannot connect to the Twilio API (ECONNREFUSED) (1 attempt)');
     });
   });
 

@@ -1,4 +1,4 @@
-import helper from 'node-red-node-test-helper';
+import helper, { type TestFlows } from 'node-red-node-test-helper';
 import type { Node, NodeInitializer, NodeMessage, NodeStatus } from 'node-red';
 import type { SinonSpy } from 'sinon';
 import { SANDBOX_ACCOUNT } from '../../sandbox/twilio-api';
@@ -40,7 +40,11 @@ export interface Outcome {
 
 /** A deployed flow: config node `account`, binding `sms`, and Catch and Complete nodes scoped to it. */
 export class TestFlow {
-  private constructor(readonly sms: Node) {}
+  private constructor(
+    readonly sms: Node,
+    private readonly flow: TestFlows,
+    private readonly credentials: Record<string, string>,
+  ) {}
 
   static async load(apiUrl: string, options: FlowOptions = {}): Promise<TestFlow> {
     // Node-RED takes a node without a tab (`z`) and a position (`x`, `y`) for a config node.
@@ -62,8 +66,42 @@ export class TestFlow {
       { id: 'complete', ...onTab, type: 'complete', scope: ['sms'], wires: [['completed']] },
       { id: 'completed', ...onTab, type: 'helper' },
     ];
-    await helper.load(NODES, flow, { account: options.credentials ?? DEFAULT_CREDENTIALS });
-    return new TestFlow(helper.getNode('sms'));
+    const credentials = options.credentials ?? DEFAULT_CREDENTIALS;
+    await helper.load(NODES, flow, { account: credentials });
+    return new TestFlow(helper.getNode('sms'), flow, credentials);
+  }
+
+  /** A full redeploy of the same flow: every node is stopped and started anew. */
+  async redeploy(): Promise<void> {
+    await helper.setFlows(this.flow, 'full', { account: this.credentials });
+  }
+
+  /** Sends all msgs at once and resolves with their outcomes, in the order sent. */
+  runAll(msgs: Record<string, unknown>[], safetyMs = 30_000): Promise<Outcome[]> {
+    return new Promise((resolve, reject) => {
+      const out = helper.getNode('out');
+      const caught = helper.getNode('caught');
+      const ids = msgs.map((_msg, i) => `run-${i}`);
+      const outcomes = new Map<unknown, Outcome>();
+      const onOutcome = (kind: Outcome['kind']) => (msg: Outcome['msg']) => {
+        outcomes.set(msg._msgid, { kind, msg });
+        if (outcomes.size < msgs.length) return;
+        clearTimeout(timer);
+        out.removeListener('input', onSent);
+        caught.removeListener('input', onFailed);
+        resolve(ids.flatMap((id) => outcomes.get(id) ?? []));
+      };
+      const onSent = onOutcome('sent');
+      const onFailed = onOutcome('failed');
+      const timer = setTimeout(() => {
+        reject(new Error(`${outcomes.size} of ${msgs.length} msgs came back within ${safetyMs} ms`));
+      }, safetyMs);
+      out.on('input', onSent);
+      caught.on('input', onFailed);
+      msgs.forEach((msg, i) => {
+        this.sms.receive({ ...msg, _msgid: ids[i] });
+      });
+    });
   }
 
   /** Sends one msg into the binding node and waits for it to come out, or to reach the Catch node. */
@@ -88,7 +126,8 @@ export class TestFlow {
       }, safetyMs);
       out.on('input', onSent);
       caught.on('input', onFailed);
-      this.sms.receive(msg);
+      // A copy: the node replaces msg.payload, and callers reuse their msg objects.
+      this.sms.receive({ ...msg });
     });
   }
 

@@ -177,7 +177,7 @@ describe('delivery: Delivery', () => {
       should(attempt.callCount).equal(3);
       should(error).be.instanceOf(BindingError).and.match({
         code: 20429,
-        message: 'Too Many Requests (HTTP 429)',
+        message: 'Too Many Requests (HTTP 429) (3 attempts)',
         status: 429,
         moreInfo: 'https://www.twilio.com/docs/errors/20429',
         attempts: 3,
@@ -222,7 +222,7 @@ describe('delivery: Delivery', () => {
       should(attempt.callCount).equal(1);
       should(error).be.instanceOf(BindingError).and.match({
         code: 21211,
-        message: "The 'To' number is not a valid phone number (HTTP 400, Twilio error 21211)",
+        message: "The 'To' number is not a valid phone number (HTTP 400, Twilio error 21211) (1 attempt)",
         status: 400,
         moreInfo: 'https://www.twilio.com/docs/errors/21211',
         attempts: 1,
@@ -245,7 +245,7 @@ describe('delivery: Delivery', () => {
       const { error } = await outcome(delivery().submit(() => Promise.reject(bug)));
       should(error).match({
         code: ErrorCode.Internal,
-        message: 'unexpected failure: x is not a function',
+        message: 'unexpected failure: x is not a function (1 attempt)',
         attempts: 1,
       });
       should(error?.cause).equal(bug);
@@ -272,7 +272,8 @@ describe('delivery: Delivery', () => {
       should(attempt.callCount).equal(1);
       should(error).be.instanceOf(BindingError).and.match({
         code: ErrorCode.MaybeSent,
-        message: 'Internal Server Error (HTTP 500, Twilio error 20500); the message may have been sent',
+        message:
+          'Internal Server Error (HTTP 500, Twilio error 20500); the message may have been sent (1 attempt)',
         status: 500,
         attempts: 1,
       });
@@ -284,7 +285,7 @@ describe('delivery: Delivery', () => {
       const { error } = await outcome(delivery().submit(scripted(timedOut())));
       should(error).match({
         code: ErrorCode.MaybeSent,
-        message: 'no answer from the Twilio API within 30000 ms; the message may have been sent',
+        message: 'no answer from the Twilio API within 30000 ms; the message may have been sent (1 attempt)',
         attempts: 1,
       });
       should((error?.cause as BindingError).code).equal(ErrorCode.Timeout);
@@ -308,7 +309,7 @@ describe('delivery: Delivery', () => {
       await clock.tickAsync(1000);
       should((await notSentAfter).error).match({
         code: ErrorCode.MaybeSent,
-        message: 'Too Many Requests (HTTP 429); the message may have been sent',
+        message: 'Too Many Requests (HTTP 429); the message may have been sent (2 attempts)',
         status: 429,
         attempts: 2,
       });
@@ -399,6 +400,47 @@ describe('delivery: Delivery', () => {
       should(await failsAfterClose).match({ error: { code: 20429, attempts: 1 } });
       should(clock.countTimers()).equal(0);
       should(engine.snapshot()).deepEqual({ queued: 0, inFlight: 0, retrying: 0, sent: 1, failed: 4 });
+    });
+
+    it("cancel(owner) fails only that owner's waiting messages, and the engine goes on", async () => {
+      const engine = delivery({ concurrency: 1 });
+      const flights = new Flights();
+      const nodeA = {};
+      const nodeB = {};
+      const inFlightA = outcome(engine.submit(flights.attempt, nodeA));
+      const queuedB1 = outcome(engine.submit(flights.attempt, nodeB));
+      const queuedA = outcome(engine.submit(flights.attempt, nodeA));
+      const queuedB2 = outcome(engine.submit(flights.attempt, nodeB));
+      should(engine.snapshot()).match({ inFlight: 1, queued: 3 });
+
+      engine.cancel(nodeA);
+      should(engine.snapshot()).match({ inFlight: 1, queued: 2 });
+      should(await queuedA).match({ error: { code: ErrorCode.Closed, attempts: 0 } });
+
+      flights.land();
+      should((await inFlightA).value).equal('SM1');
+      await clock.tickAsync(0);
+      flights.land();
+      should((await queuedB1).value).equal('SM2');
+      await clock.tickAsync(0);
+      flights.land();
+      should((await queuedB2).value).equal('SM3');
+      should(engine.snapshot()).match({ queued: 0, inFlight: 0, sent: 3, failed: 1 });
+      // The list stays well-formed after removing from its middle: a new message still runs.
+      const later = engine.submit(flights.attempt, nodeA);
+      flights.land();
+      should(await later).equal('SM4');
+    });
+
+    it('cancel(owner) also fails its messages waiting out a backoff', async () => {
+      const engine = delivery();
+      const owner = {};
+      const retrying = outcome(engine.submit(scripted(tooManyRequests(), 'SM-late'), owner));
+      await clock.tickAsync(0);
+      should(engine.snapshot()).match({ retrying: 1 });
+      engine.cancel(owner);
+      should(await retrying).match({ error: { code: ErrorCode.Closed, attempts: 1 } });
+      should(clock.countTimers()).equal(0);
     });
 
     it('resolves at once when nothing is in flight, and returns the same promise when called again', async () => {
