@@ -71,7 +71,8 @@ export class NodeRedProcess {
       }, 60_000);
       const onData = (chunk: Buffer): void => {
         nodeRed.output += chunk.toString();
-        if (nodeRed.output.includes('Server now running')) {
+        // Node-RED listens first and starts its flows after: ready means both.
+        if (nodeRed.output.includes('Server now running') && nodeRed.output.includes('Started flows')) {
           clearTimeout(timer);
           ready();
         }
