@@ -1,24 +1,15 @@
 import should from 'should';
 import { SANDBOX_ACCOUNT, TwilioApi } from '../../sandbox/twilio-api';
-import { DEFAULT_CREDENTIALS, FROM_NUMBER, helper, TestFlow, TO_NUMBER } from '../support/flow';
+import { DEFAULT_CREDENTIALS, FROM_NUMBER, helper, TestFlow, TO_NUMBER, useTwilioApi } from '../support/flow';
 
 const MESSAGES_PATH = `/2010-04-01/Accounts/${SANDBOX_ACCOUNT.accountSid}/Messages.json`;
 const BASIC_AUTH = `Basic ${Buffer.from(`${SANDBOX_ACCOUNT.accountSid}:${SANDBOX_ACCOUNT.authToken}`).toString('base64')}`;
 
 describe('twilio-sms-binding in Node-RED against the local Twilio API', function () {
+  const sandbox = useTwilioApi();
   let api: TwilioApi;
-
-  before(async () => {
-    api = await TwilioApi.start();
-  });
-  after(async () => {
-    await api.close();
-  });
   beforeEach(() => {
-    api.reset();
-  });
-  afterEach(async () => {
-    await TestFlow.unload();
+    api = sandbox.api;
   });
 
   describe('the request', () => {

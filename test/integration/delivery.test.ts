@@ -3,7 +3,7 @@ import type { SinonSpy } from 'sinon';
 import type { TwilioSmsConfigNode } from '../../src/account';
 import type { DeliverySnapshot } from '../../src/delivery/delivery';
 import { TwilioApi } from '../../sandbox/twilio-api';
-import { helper, type Outcome, TestFlow, TO_NUMBER } from '../support/flow';
+import { helper, type Outcome, TestFlow, TO_NUMBER, useTwilioApi } from '../support/flow';
 
 const MSG = { payload: 'delivery test', metadata: { toNumber: TO_NUMBER } };
 // Short backoffs keep the retry tests quick; the policy itself is unit-tested with fake timers.
@@ -29,20 +29,10 @@ function engineState(predicate: (snapshot: DeliverySnapshot) => boolean): Promis
 }
 
 describe('delivery in Node-RED against the local Twilio API', function () {
+  const sandbox = useTwilioApi();
   let api: TwilioApi;
-
-  before(async () => {
-    api = await TwilioApi.start();
-  });
-  after(async () => {
-    await api.close();
-  });
   beforeEach(() => {
-    api.reset();
-    api.latencyMs = 0;
-  });
-  afterEach(async () => {
-    await TestFlow.unload();
+    api = sandbox.api;
   });
 
   describe('safe retries', () => {

@@ -1,7 +1,7 @@
 import helper, { type TestFlows } from 'node-red-node-test-helper';
 import type { Node, NodeInitializer, NodeMessage, NodeStatus } from 'node-red';
 import type { SinonSpy } from 'sinon';
-import { SANDBOX_ACCOUNT } from '../../sandbox/twilio-api';
+import { SANDBOX_ACCOUNT, TwilioApi } from '../../sandbox/twilio-api';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED loads node modules with require() */
 const configNode = require('../../nodes/twilio-sms-config.js') as NodeInitializer;
@@ -147,6 +147,33 @@ export class TestFlow {
   static unload(): Promise<void> {
     return helper.unload();
   }
+}
+
+/**
+ * Mocha hooks for a suite of flows against one local Twilio API: started once, reset before each test,
+ * and every flow unloaded after it. Read `.api` inside the tests.
+ */
+export function useTwilioApi(): { readonly api: TwilioApi } {
+  const context: { api?: TwilioApi } = {};
+  before(async () => {
+    context.api = await TwilioApi.start();
+  });
+  after(async () => {
+    await context.api?.close();
+  });
+  beforeEach(() => {
+    context.api?.reset();
+    if (context.api) context.api.latencyMs = 0;
+  });
+  afterEach(async () => {
+    await TestFlow.unload();
+  });
+  return {
+    get api(): TwilioApi {
+      if (context.api === undefined) throw new Error('the local Twilio API is not started yet');
+      return context.api;
+    },
+  };
 }
 
 export { helper };

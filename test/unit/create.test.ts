@@ -1,6 +1,7 @@
 import should from 'should';
+import { bindingFailure } from '../support/errors';
 import { createMessageParams, resolveToNumber } from '../../src/binding/create';
-import { BindingError, ErrorCode } from '../../src/binding/errors';
+import { ErrorCode } from '../../src/binding/errors';
 import type { ComponentMetadata } from '../../src/binding/metadata';
 import type { BindingRequest } from '../../src/binding/request';
 
@@ -22,16 +23,6 @@ function request(toNumber?: string, body = 'hello'): BindingRequest {
   return { operation: 'create', body, metadata: toNumber === undefined ? {} : { toNumber } };
 }
 
-function failure(fn: () => unknown): BindingError {
-  try {
-    fn();
-  } catch (err) {
-    should(err).be.instanceOf(BindingError);
-    return err as BindingError;
-  }
-  throw new Error('expected a BindingError');
-}
-
 describe('create: resolveToNumber', () => {
   it("uses the config's toNumber, which the request cannot override (Dapr)", () => {
     should(resolveToNumber(request('+15559999999'), CONFIGURED, DAPR)).equal('+15550000001');
@@ -47,7 +38,7 @@ describe('create: resolveToNumber', () => {
 
   it('fails when neither has one', () => {
     for (const options of [DAPR, OVERRIDE]) {
-      const error = failure(() => resolveToNumber(request(), METADATA, options));
+      const error = bindingFailure(() => resolveToNumber(request(), METADATA, options));
       should(error.code).equal(ErrorCode.ToNumberMissing);
       should(error.message).startWith('missing "toNumber"');
     }
@@ -69,7 +60,7 @@ describe('create: createMessageParams', () => {
   });
 
   it('refuses an empty body before anything else', () => {
-    const error = failure(() => createMessageParams(request(undefined, ''), METADATA, DAPR));
+    const error = bindingFailure(() => createMessageParams(request(undefined, ''), METADATA, DAPR));
     should(error.code).equal(ErrorCode.BodyEmpty);
     should(error.message).match(/the message body is empty/);
   });

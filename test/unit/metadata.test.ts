@@ -1,5 +1,6 @@
 import should from 'should';
-import { BindingError, ErrorCode } from '../../src/binding/errors';
+import { bindingFailure } from '../support/errors';
+import { ErrorCode } from '../../src/binding/errors';
 import { parseMetadata, parseTimeout, type RawMetadata } from '../../src/binding/metadata';
 
 const VALID: RawMetadata = {
@@ -9,13 +10,9 @@ const VALID: RawMetadata = {
 };
 
 function configError(fn: () => unknown, message: string | RegExp): void {
-  should(fn).throw(BindingError);
-  try {
-    fn();
-  } catch (err) {
-    should((err as BindingError).code).equal(ErrorCode.ConfigInvalid);
-    should((err as BindingError).message).match(message);
-  }
+  const error = bindingFailure(fn);
+  should(error.code).equal(ErrorCode.ConfigInvalid);
+  should(error.message).match(message);
 }
 
 describe('metadata: parseMetadata', () => {

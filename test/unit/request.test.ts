@@ -1,16 +1,7 @@
 import should from 'should';
-import { BindingError, ErrorCode } from '../../src/binding/errors';
+import { bindingFailure } from '../support/errors';
+import { ErrorCode } from '../../src/binding/errors';
 import { bodyText, checkOperation, readRequest } from '../../src/binding/request';
-
-function failure(fn: () => unknown): BindingError {
-  try {
-    fn();
-  } catch (err) {
-    should(err).be.instanceOf(BindingError);
-    return err as BindingError;
-  }
-  throw new Error('expected a BindingError');
-}
 
 describe('request: bodyText', () => {
   const cases: [string, unknown, string][] = [
@@ -37,7 +28,7 @@ describe('request: bodyText', () => {
   it('refuses an object that has no JSON text', () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    const error = failure(() => bodyText(circular));
+    const error = bindingFailure(() => bodyText(circular));
     should(error.code).equal(ErrorCode.RequestInvalid);
     should(error.message).match(/cannot be written as JSON/);
   });
@@ -55,7 +46,7 @@ describe('request: checkOperation', () => {
       [7, '7'],
       [{}, '{}'],
     ] as const) {
-      const error = failure(() => checkOperation(operation));
+      const error = bindingFailure(() => checkOperation(operation));
       should(error.code).equal(ErrorCode.OperationUnsupported);
       should(error.message).equal(`unsupported operation "${shown}"; supported operations: create`);
     }
@@ -81,7 +72,7 @@ describe('request: readRequest, message format', () => {
   });
 
   it('refuses another operation', () => {
-    should(failure(() => readRequest({ payload: 'hi', operation: 'list' }, 'message')).code).equal(
+    should(bindingFailure(() => readRequest({ payload: 'hi', operation: 'list' }, 'message')).code).equal(
       ErrorCode.OperationUnsupported,
     );
   });
@@ -102,11 +93,11 @@ describe('request: readRequest, message format', () => {
 
   it('refuses metadata that is not an object, and a toNumber that is not a string', () => {
     for (const metadata of ['+1555', 5, ['+1555']]) {
-      const error = failure(() => readRequest({ payload: 'x', metadata }, 'message'));
+      const error = bindingFailure(() => readRequest({ payload: 'x', metadata }, 'message'));
       should(error.code).equal(ErrorCode.RequestInvalid);
       should(error.message).match(/^msg\.metadata must be an object/);
     }
-    const error = failure(() =>
+    const error = bindingFailure(() =>
       readRequest({ payload: 'x', metadata: { toNumber: 15551230000 } }, 'message'),
     );
     should(error.message).equal('msg.metadata.toNumber must be a string');
@@ -146,7 +137,7 @@ describe('request: readRequest, dapr format', () => {
 
   it("fails a request without an operation with Dapr's message", () => {
     for (const payload of [{ data: 'x' }, { data: 'x', operation: '' }, { data: 'x', operation: null }]) {
-      const error = failure(() => readRequest({ payload }, 'dapr'));
+      const error = bindingFailure(() => readRequest({ payload }, 'dapr'));
       should(error.code).equal(ErrorCode.OperationMissing);
       should(error.message).equal('operation field is missing from request');
     }
@@ -162,14 +153,14 @@ describe('request: readRequest, dapr format', () => {
 
   it('refuses a payload that is not a request', () => {
     for (const payload of ['not json', '"just a string"', '[1]', 42, undefined, null]) {
-      const error = failure(() => readRequest({ payload }, 'dapr'));
+      const error = bindingFailure(() => readRequest({ payload }, 'dapr'));
       should(error.code).equal(ErrorCode.RequestInvalid);
       should(error.message).match(/^msg\.payload (is not|must be) a Dapr bindings request/);
     }
   });
 
   it('refuses metadata that is not an object', () => {
-    const error = failure(() =>
+    const error = bindingFailure(() =>
       readRequest({ payload: { data: 'x', operation: 'create', metadata: 'm' } }, 'dapr'),
     );
     should(error.message).match(/^metadata must be an object/);
