@@ -159,6 +159,47 @@ describe('delivery in Node-RED against the local Twilio API', function () {
     });
   });
 
+  describe('status', () => {
+    it("shows the engine's state while it is busy, then the outcome", async () => {
+      const flow = await TestFlow.load(api.url, { config: { concurrency: '1' } });
+      api.latencyMs = 400;
+      const events = flow.sms as unknown as NodeJS.EventEmitter;
+      const queued = new Promise<void>((resolve) => {
+        const onStatus = (): void => {
+          if (flow.lastStatus()?.text !== '2 queued') return;
+          events.off('call:status', onStatus);
+          resolve();
+        };
+        events.on('call:status', onStatus);
+      });
+      const outcomes = flow.runAll([MSG, MSG, MSG]);
+      await queued;
+      should(flow.lastStatus()).deepEqual({ fill: 'blue', shape: 'ring', text: '2 queued' });
+      should((await outcomes).map((o) => o.kind)).deepEqual(['sent', 'sent', 'sent']);
+      should(flow.lastStatus()).deepEqual({ fill: 'green', shape: 'dot', text: 'sent' });
+    });
+
+    it('shows retrying while a message waits out a backoff', async () => {
+      const flow = await TestFlow.load(api.url, {
+        config: { retryInitialIntervalMs: '600', retryMaxIntervalMs: '600' },
+      });
+      api.inject({ status: 429, retryAfter: 1 });
+      const events = flow.sms as unknown as NodeJS.EventEmitter;
+      const retrying = new Promise<void>((resolve) => {
+        const onStatus = (): void => {
+          if (flow.lastStatus()?.text !== 'retrying 1') return;
+          events.off('call:status', onStatus);
+          resolve();
+        };
+        events.on('call:status', onStatus);
+      });
+      const outcome = flow.run(MSG);
+      await retrying;
+      should(flow.lastStatus()).deepEqual({ fill: 'yellow', shape: 'ring', text: 'retrying 1' });
+      should((await outcome).kind).equal('sent');
+    });
+  });
+
   describe('redeploy', () => {
     it('in the middle of a burst of 500: each msg gets exactly one done, received = sent + failed', async () => {
       const flow = await TestFlow.load(api.url, { config: { concurrency: '5' } });
