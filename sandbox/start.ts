@@ -62,7 +62,7 @@ const DEMO_CREDENTIALS = {
   toNumber: '${TWILIO_TO_NUMBER}',
 };
 const DEMO_FROM_NUMBER = '+15005550006';
-const DEMO_TO_NUMBER = '+15551230001';
+const DEMO_TO_NUMBER = '+14155550101';
 // Vertical space between two examples on the demo tab.
 const GAP_Y = 80;
 
@@ -295,7 +295,7 @@ function printIntro(url: string, twilio: TwilioMode, wroteDemo: boolean): void {
   const examples = [
     `curl -X POST ${url}/sms -d 'body=Hello'`,
     `curl -X POST ${url}/sms -H 'content-type: text/plain' -d 'Hello'`,
-    `curl -X POST ${url}/sms -H 'content-type: application/json' -d '{"body": "Hello", "to": "+15551230002"}'`,
+    `curl -X POST ${url}/sms -H 'content-type: application/json' -d '{"body": "Hello", "to": "+14155550102"}'`,
     `curl -X POST ${url}/v1.0/bindings/sms -H 'content-type: application/json' -d '{"data": "Hello", "operation": "create"}'`,
   ];
   console.log(

@@ -15,6 +15,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SegmentedMessage } from 'sms-segments-calculator';
 
 export interface SandboxAccount {
   accountSid: string;
@@ -109,29 +110,6 @@ export type TwilioApiEvents = {
   /** A message was created. */
   message: [SandboxMessage];
 };
-
-// GSM 03.38: the basic character set (the escape 0x1B itself excluded) costs one septet, the extension
-// table two (escape plus character). Form feed is part of the extension table too.
-const GSM_BASIC = new Set(
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
-    '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
-);
-const GSM_EXTENSION = new Set('^{}\\[~]|€\f');
-
-/**
- * How many SMS segments Twilio bills for a body: GSM-7 fits 160 septets in one segment or 153 per
- * segment of a concatenated message; anything outside GSM-7 makes it UCS-2, 70 UTF-16 code units in one
- * segment or 67 per concatenated segment.
- */
-export function countSegments(body: string): { encoding: 'GSM-7' | 'UCS-2'; segments: number } {
-  let septets = 0;
-  for (const char of body) {
-    if (GSM_BASIC.has(char)) septets += 1;
-    else if (GSM_EXTENSION.has(char)) septets += 2;
-    else return { encoding: 'UCS-2', segments: body.length <= 70 ? 1 : Math.ceil(body.length / 67) };
-  }
-  return { encoding: 'GSM-7', segments: septets <= 160 ? 1 : Math.ceil(septets / 153) };
-}
 
 const API_VERSION = '2010-04-01';
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -595,7 +573,8 @@ export class TwilioApi extends EventEmitter<TwilioApiEvents> {
       from: from ?? null,
       messaging_service_sid: serviceSid ?? null,
       num_media: String(media.length),
-      num_segments: String(countSegments(body).segments),
+      // Twilio's own segment calculator, as the API counts.
+      num_segments: String(new SegmentedMessage(body).segmentsCount),
       price: null,
       price_unit: 'USD',
       sid,

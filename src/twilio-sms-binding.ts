@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { TwilioSmsAccount, TwilioSmsConfigNode } from './account';
-import { createMessageParams, type CreateOptions } from './binding/create';
+import { type CreateOptions, prepareMessage } from './binding/create';
 import { BindingError, ErrorCode } from './binding/errors';
 import { type InputFormat, readRequest } from './binding/request';
 import { deliveryStatus, failedStatus, sameStatus, SENT, type Status } from './status';
@@ -58,8 +58,10 @@ export = function registerTwilioSmsBinding(RED: NodeAPI): void {
     this.on('input', (msg: NodeMessageInFlow, send, done) => {
       pending++;
       const create = async (): Promise<void> => {
-        const params = createMessageParams(readRequest(msg, format), account.metadata, options);
+        const { params, segments } = prepareMessage(readRequest(msg, format), account.metadata, options);
         msg.payload = await account.send(params, this);
+        // Computed before sending, with Twilio's own calculator: what the message costs.
+        (msg as NodeMessageInFlow & { sms?: unknown }).sms = segments;
         show(SENT);
         send(msg);
       };

@@ -1,3 +1,5 @@
+import { maskPhoneNumbers } from './mask';
+
 /**
  * Stable codes for failures that happen before or instead of an answer from Twilio. When Twilio answers
  * with an error, the code is Twilio's own number (21211, 20003, ...) instead. They are short enough to be
@@ -18,6 +20,14 @@ export const ErrorCode = {
   ToNumberMissing: 'ERR_NO_TO_NUMBER',
   /** The message body is empty. */
   BodyEmpty: 'ERR_EMPTY_BODY',
+  /** The message body is longer than Twilio's 1600 characters. */
+  BodyTooLong: 'ERR_BODY_TOO_LONG',
+  /** The message body needs more segments than the account's `maxSegments`. */
+  MaxSegments: 'ERR_MAX_SEGMENTS',
+  /** The request's toNumber is not a valid phone number. */
+  BadNumber: 'ERR_BAD_NUMBER',
+  /** The recipient is outside the account's allowed countries and prefixes. */
+  NotAllowed: 'ERR_NOT_ALLOWED',
   /** Twilio did not answer within the configured timeout: the message may have been created. */
   Timeout: 'ERR_TIMEOUT',
   /** No connection to the API could be made (refused, DNS): nothing was sent. */
@@ -59,8 +69,9 @@ export class BindingError extends Error {
   readonly attempts: number | undefined;
   readonly retryAfterMs: number | undefined;
 
+  /** Phone numbers in the message are masked (`+1******2671`): messages end up in logs. */
   constructor(code: LocalErrorCode | number, message: string, details: BindingErrorDetails = {}) {
-    super(message);
+    super(maskPhoneNumbers(message));
     this.code = code;
     this.status = details.status;
     this.moreInfo = details.moreInfo;

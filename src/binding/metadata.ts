@@ -1,4 +1,6 @@
+import type { CountryCode } from 'libphonenumber-js';
 import { BindingError, ErrorCode } from './errors';
+import { isCountryCode, normalizePhoneNumber } from './phone';
 
 /** The config node's values as Node-RED stores them: every field may be absent or empty. */
 export interface RawMetadata {
@@ -10,6 +12,10 @@ export interface RawMetadata {
   apiBaseUrl?: unknown;
   region?: unknown;
   edge?: unknown;
+  defaultCountry?: unknown;
+  allowedCountries?: unknown;
+  allowedPrefixes?: unknown;
+  maxSegments?: unknown;
 }
 
 /** Component metadata after Dapr's init checks, plus where to reach the API. */
@@ -24,7 +30,16 @@ export interface ComponentMetadata {
   apiBaseUrl: string | undefined;
   region: string | undefined;
   edge: string | undefined;
+  /** National numbers are read as numbers of this country. */
+  defaultCountry: CountryCode | undefined;
+  /** The recipient allowlist: a recipient must be in one of these countries or start with one of the prefixes. */
+  allowedCountries: ReadonlySet<CountryCode>;
+  allowedPrefixes: readonly string[];
+  /** The most segments one message may cost. */
+  maxSegments: number;
 }
+
+export const DEFAULT_MAX_SEGMENTS = 10;
 
 /** Dapr documents 30s as the default timeout (its code uses five minutes; the documented value is kinder). */
 export const DEFAULT_TIMEOUT = '30s';
@@ -44,16 +59,58 @@ export function parseMetadata(raw: RawMetadata): ComponentMetadata {
   if (!ACCOUNT_SID.test(accountSid)) {
     throw invalid('"accountSid" must be "AC" followed by 32 hexadecimal characters');
   }
+  const defaultCode = optional(raw, 'defaultCountry');
+  const defaultCountry = defaultCode === undefined ? undefined : country(defaultCode, 'defaultCountry');
+  const phone = (field: 'fromNumber' | 'toNumber', text: string): string =>
+    normalizePhoneNumber(text, {
+      field,
+      errorCode: ErrorCode.ConfigInvalid,
+      defaultCountry,
+      sender: field === 'fromNumber',
+    });
+  const toNumber = optional(raw, 'toNumber');
   return {
     accountSid,
     authToken,
-    fromNumber,
-    toNumber: optional(raw, 'toNumber'),
+    fromNumber: phone('fromNumber', fromNumber),
+    toNumber: toNumber === undefined ? undefined : phone('toNumber', toNumber),
     timeoutMs: parseTimeout(optional(raw, 'timeout') ?? DEFAULT_TIMEOUT),
     apiBaseUrl: parseApiBaseUrl(optional(raw, 'apiBaseUrl')),
     region: location(raw, 'region'),
     edge: location(raw, 'edge'),
+    defaultCountry,
+    allowedCountries: new Set(list(raw, 'allowedCountries').map((code) => country(code, 'allowedCountries'))),
+    allowedPrefixes: list(raw, 'allowedPrefixes').map(prefix),
+    maxSegments: parseMaxSegments(optional(raw, 'maxSegments')),
   };
+}
+
+function country(code: string, field: 'defaultCountry' | 'allowedCountries'): CountryCode {
+  const upper = code.toUpperCase();
+  if (!isCountryCode(upper))
+    throw invalid(`"${field}": "${code}" is not an ISO 3166 country code such as "US"`);
+  return upper;
+}
+
+/** A comma- or space-separated list, as typed in the editor. */
+function list(raw: RawMetadata, field: 'allowedCountries' | 'allowedPrefixes'): string[] {
+  return (optional(raw, field) ?? '').split(/[\s,;]+/).filter((item) => item !== '');
+}
+
+function prefix(text: string): string {
+  if (!/^\+\d{1,14}$/.test(text)) {
+    throw invalid(`"allowedPrefixes": "${text}" is not a number prefix such as "+1415" or "+44"`);
+  }
+  return text;
+}
+
+function parseMaxSegments(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_MAX_SEGMENTS;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw invalid(`"maxSegments" must be a whole number of at least 1; got "${text}"`);
+  }
+  return value;
 }
 
 const GO_DURATION = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/;

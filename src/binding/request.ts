@@ -90,7 +90,7 @@ function readMetadata(metadata: unknown, where: string): RequestMetadata {
   if (!isPlainObject(metadata)) {
     throw new BindingError(
       ErrorCode.RequestInvalid,
-      `${where} must be an object such as {"toNumber": "+15551234567"}`,
+      `${where} must be an object such as {"toNumber": "+14155552671"}`,
     );
   }
   const toNumber = Object.hasOwn(metadata, 'toNumber') ? metadata.toNumber : undefined;

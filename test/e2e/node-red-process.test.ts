@@ -5,7 +5,7 @@ import { SANDBOX_ACCOUNT, TwilioApi } from '../../sandbox/twilio-api';
 import { installPackedPackage, NodeRedProcess, removeUserDir } from '../support/node-red-process';
 
 const FROM_NUMBER = '+15005550006';
-const TO_NUMBER = '+15551230001';
+const TO_NUMBER = '+14155550101';
 
 function flow(apiUrl: string): unknown[] {
   const onTab = { z: 'e2e', x: 200, y: 100 };

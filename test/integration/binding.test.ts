@@ -28,20 +28,20 @@ describe('twilio-sms-binding in Node-RED against the local Twilio API', function
 
     it("sends to the config's toNumber, which msg.metadata cannot override", async () => {
       const flow = await TestFlow.load(api.url, {
-        credentials: { ...DEFAULT_CREDENTIALS, toNumber: '+15550000001' },
+        credentials: { ...DEFAULT_CREDENTIALS, toNumber: '+14155550111' },
       });
-      await flow.run({ payload: 'x', metadata: { toNumber: '+15559999999' } });
-      should(api.requests[0]?.form.To).equal('+15550000001');
+      await flow.run({ payload: 'x', metadata: { toNumber: '+14155550199' } });
+      should(api.requests[0]?.form.To).equal('+14155550111');
     });
 
     it('lets msg.metadata.toNumber win when the binding allows the override', async () => {
       const flow = await TestFlow.load(api.url, {
-        credentials: { ...DEFAULT_CREDENTIALS, toNumber: '+15550000001' },
+        credentials: { ...DEFAULT_CREDENTIALS, toNumber: '+14155550111' },
         binding: { allowRecipientOverride: true },
       });
-      await flow.run({ payload: 'x', metadata: { toNumber: '+15559999999' } });
+      await flow.run({ payload: 'x', metadata: { toNumber: '+14155550199' } });
       await flow.run({ payload: 'y' });
-      should(api.requests.map((r) => r.form.To)).deepEqual(['+15559999999', '+15550000001']);
+      should(api.requests.map((r) => r.form.To)).deepEqual(['+14155550199', '+14155550111']);
     });
 
     const bodies: [string, unknown, string][] = [
@@ -190,7 +190,8 @@ describe('twilio-sms-binding in Node-RED against the local Twilio API', function
       should(outcome.kind).equal('failed');
       const error = outcome.msg.error as { message: string; code: unknown };
       should(error.code).equal(21211);
-      should(error.message).match(/'To' number \+15005550001 is not a valid phone number/);
+      // Twilio's message, with the phone number masked as in every message that may reach a log.
+      should(error.message).match(/'To' number \+1\*\*\*\*\*\*0001 is not a valid phone number/);
       should(error.message).match(/HTTP 400/);
       should(error.message).match(/Twilio error 21211/);
       should(error.message).match(/https:\/\/www\.twilio\.com\/docs\/errors\/21211/);
@@ -266,7 +267,7 @@ describe('twilio-sms-binding in Node-RED against the local Twilio API', function
       process.env.TEST_TWILIO_SID = SANDBOX_ACCOUNT.accountSid;
       process.env.TEST_TWILIO_TOKEN = SANDBOX_ACCOUNT.authToken;
       process.env.TEST_TWILIO_FROM = '+15005550006';
-      process.env.TEST_TWILIO_TO = '+15550001111';
+      process.env.TEST_TWILIO_TO = '+14155550122';
       try {
         const flow = await TestFlow.load(api.url, {
           credentials: {
@@ -279,7 +280,7 @@ describe('twilio-sms-binding in Node-RED against the local Twilio API', function
         const outcome = await flow.run({ payload: 'from the environment' });
         should(outcome.kind).equal('sent');
         should(api.requests[0]?.headers.authorization).equal(BASIC_AUTH);
-        should(api.requests[0]?.form).containEql({ From: '+15005550006', To: '+15550001111' });
+        should(api.requests[0]?.form).containEql({ From: '+15005550006', To: '+14155550122' });
       } finally {
         for (const name of ['TEST_TWILIO_SID', 'TEST_TWILIO_TOKEN', 'TEST_TWILIO_FROM', 'TEST_TWILIO_TO']) {
           Reflect.deleteProperty(process.env, name);

@@ -4,7 +4,6 @@ import type { Socket } from 'node:net';
 import should from 'should';
 import twilio from 'twilio';
 import {
-  countSegments,
   SANDBOX_ACCOUNT,
   TwilioApi,
   type RecordedRequest,
@@ -85,44 +84,6 @@ function shouldBeTwilioError(reply: Reply, status: number, code: number, message
   });
   if (message !== undefined) reply.json.should.have.property('message', message);
 }
-
-describe('countSegments', () => {
-  it('counts an empty body as one GSM-7 segment', () => {
-    countSegments('').should.eql({ encoding: 'GSM-7', segments: 1 });
-  });
-
-  it('fits 160 GSM-7 characters in one segment and splits 161 into 153-septet segments', () => {
-    countSegments('a'.repeat(160)).should.eql({ encoding: 'GSM-7', segments: 1 });
-    countSegments('a'.repeat(161)).should.eql({ encoding: 'GSM-7', segments: 2 });
-    countSegments('a'.repeat(306)).should.eql({ encoding: 'GSM-7', segments: 2 });
-    countSegments('a'.repeat(307)).should.eql({ encoding: 'GSM-7', segments: 3 });
-  });
-
-  it('counts the basic set beyond ASCII as one septet', () => {
-    countSegments('é£¥ΔÆßñ§¿'.repeat(10) + 'x'.repeat(70)).should.eql({ encoding: 'GSM-7', segments: 1 });
-  });
-
-  it('counts extension characters as two septets', () => {
-    countSegments('€'.repeat(80)).should.eql({ encoding: 'GSM-7', segments: 1 });
-    countSegments('€'.repeat(81)).should.eql({ encoding: 'GSM-7', segments: 2 });
-    countSegments('^{}\\[~]|'.repeat(10)).should.eql({ encoding: 'GSM-7', segments: 1 });
-    countSegments('a'.repeat(159) + '[').should.eql({ encoding: 'GSM-7', segments: 2 });
-  });
-
-  it('fits 70 UCS-2 code units in one segment and splits 71 into 67-unit segments', () => {
-    countSegments('ж'.repeat(70)).should.eql({ encoding: 'UCS-2', segments: 1 });
-    countSegments('ж'.repeat(71)).should.eql({ encoding: 'UCS-2', segments: 2 });
-    countSegments('ж'.repeat(134)).should.eql({ encoding: 'UCS-2', segments: 2 });
-    countSegments('ж'.repeat(135)).should.eql({ encoding: 'UCS-2', segments: 3 });
-  });
-
-  it('makes the whole body UCS-2 for one character outside GSM-7, counting an emoji as two units', () => {
-    countSegments('a'.repeat(69) + 'ж').should.eql({ encoding: 'UCS-2', segments: 1 });
-    countSegments('a'.repeat(69) + '😀').should.eql({ encoding: 'UCS-2', segments: 2 });
-    countSegments('😀'.repeat(35)).should.eql({ encoding: 'UCS-2', segments: 1 });
-    countSegments('😀'.repeat(36)).should.eql({ encoding: 'UCS-2', segments: 2 });
-  });
-});
 
 describe('TwilioApi', () => {
   beforeEach(async () => {

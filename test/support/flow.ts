@@ -24,7 +24,7 @@ export interface FlowOptions {
 }
 
 export const FROM_NUMBER = '+15005550006';
-export const TO_NUMBER = '+15551230001';
+export const TO_NUMBER = '+14155550101';
 
 export const DEFAULT_CREDENTIALS = {
   accountSid: SANDBOX_ACCOUNT.accountSid,

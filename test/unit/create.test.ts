@@ -1,21 +1,17 @@
 import should from 'should';
-import { bindingFailure } from '../support/errors';
-import { createMessageParams, resolveToNumber } from '../../src/binding/create';
+import { prepareMessage, resolveToNumber } from '../../src/binding/create';
 import { ErrorCode } from '../../src/binding/errors';
-import type { ComponentMetadata } from '../../src/binding/metadata';
+import { parseMetadata } from '../../src/binding/metadata';
 import type { BindingRequest } from '../../src/binding/request';
+import { bindingFailure } from '../support/errors';
 
-const METADATA: ComponentMetadata = {
+const ACCOUNT = {
   accountSid: 'AC0123456789abcdef0123456789abcdef',
   authToken: 'token',
   fromNumber: '+15005550006',
-  toNumber: undefined,
-  timeoutMs: 30_000,
-  apiBaseUrl: undefined,
-  region: undefined,
-  edge: undefined,
 };
-const CONFIGURED = { ...METADATA, toNumber: '+15550000001' };
+const METADATA = parseMetadata(ACCOUNT);
+const CONFIGURED = parseMetadata({ ...ACCOUNT, toNumber: '+14155550111' });
 const DAPR = { allowRecipientOverride: false };
 const OVERRIDE = { allowRecipientOverride: true };
 
@@ -25,15 +21,21 @@ function request(toNumber?: string, body = 'hello'): BindingRequest {
 
 describe('create: resolveToNumber', () => {
   it("uses the config's toNumber, which the request cannot override (Dapr)", () => {
-    should(resolveToNumber(request('+15559999999'), CONFIGURED, DAPR)).equal('+15550000001');
+    should(resolveToNumber(request('+14155550199'), CONFIGURED, DAPR)).deepEqual({
+      toNumber: '+14155550111',
+      fromRequest: false,
+    });
   });
 
   it("uses the config's toNumber when the request has none", () => {
-    should(resolveToNumber(request(), CONFIGURED, DAPR)).equal('+15550000001');
+    should(resolveToNumber(request(), CONFIGURED, DAPR).toNumber).equal('+14155550111');
   });
 
   it("uses the request's toNumber when the config has none", () => {
-    should(resolveToNumber(request('+15559999999'), METADATA, DAPR)).equal('+15559999999');
+    should(resolveToNumber(request('+14155550199'), METADATA, DAPR)).deepEqual({
+      toNumber: '+14155550199',
+      fromRequest: true,
+    });
   });
 
   it('fails when neither has one', () => {
@@ -45,27 +47,46 @@ describe('create: resolveToNumber', () => {
   });
 
   it("with the override allowed, lets the request's toNumber win, else falls back to the config", () => {
-    should(resolveToNumber(request('+15559999999'), CONFIGURED, OVERRIDE)).equal('+15559999999');
-    should(resolveToNumber(request(), CONFIGURED, OVERRIDE)).equal('+15550000001');
+    should(resolveToNumber(request('+14155550199'), CONFIGURED, OVERRIDE).toNumber).equal('+14155550199');
+    should(resolveToNumber(request(), CONFIGURED, OVERRIDE).toNumber).equal('+14155550111');
   });
 });
 
-describe('create: createMessageParams', () => {
-  it('sends from the config fromNumber, with the request body', () => {
-    should(createMessageParams(request('+15559999999', 'Hi there'), METADATA, DAPR)).deepEqual({
-      to: '+15559999999',
-      from: '+15005550006',
-      body: 'Hi there',
+describe('create: prepareMessage', () => {
+  it('sends from the config fromNumber, with the request body, and measures it', () => {
+    should(prepareMessage(request('+14155550199', 'Hi there'), METADATA, DAPR)).deepEqual({
+      params: { to: '+14155550199', from: '+15005550006', body: 'Hi there' },
+      segments: { encoding: 'GSM-7', segments: 1 },
     });
   });
 
+  it("normalises the request's toNumber to E.164", () => {
+    should(prepareMessage(request('+1 (415) 555-0199'), METADATA, DAPR).params.to).equal('+14155550199');
+  });
+
   it('refuses an empty body before anything else', () => {
-    const error = bindingFailure(() => createMessageParams(request(undefined, ''), METADATA, DAPR));
+    const error = bindingFailure(() => prepareMessage(request(undefined, ''), METADATA, DAPR));
     should(error.code).equal(ErrorCode.BodyEmpty);
     should(error.message).match(/the message body is empty/);
   });
 
   it('sends a body of white space as it is', () => {
-    should(createMessageParams(request(undefined, ' '), CONFIGURED, DAPR).body).equal(' ');
+    should(prepareMessage(request(undefined, ' '), CONFIGURED, DAPR).params.body).equal(' ');
+  });
+
+  it('refuses a body over 1600 characters or over maxSegments', () => {
+    should(
+      bindingFailure(() => prepareMessage(request(undefined, 'a'.repeat(1601)), CONFIGURED, DAPR)).code,
+    ).equal(ErrorCode.BodyTooLong);
+    const capped = parseMetadata({ ...ACCOUNT, toNumber: '+14155550111', maxSegments: '1' });
+    should(
+      bindingFailure(() => prepareMessage(request(undefined, 'a'.repeat(161)), capped, DAPR)).code,
+    ).equal(ErrorCode.MaxSegments);
+  });
+
+  it('refuses an invalid request toNumber with ERR_BAD_NUMBER', () => {
+    const error = bindingFailure(() => prepareMessage(request('+1415555'), METADATA, DAPR));
+    should(error.code).equal(ErrorCode.BadNumber);
+    should(error.message).match(/^"metadata.toNumber" \+1\*\*5555 is not a valid phone number/);
   });
 });

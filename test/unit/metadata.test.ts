@@ -26,11 +26,82 @@ describe('metadata: parseMetadata', () => {
       apiBaseUrl: undefined,
       region: undefined,
       edge: undefined,
+      defaultCountry: undefined,
+      allowedCountries: new Set(),
+      allowedPrefixes: [],
+      maxSegments: 10,
     });
   });
 
+  it('normalises fromNumber and toNumber to E.164, national ones with defaultCountry', () => {
+    const metadata = parseMetadata({
+      ...VALID,
+      fromNumber: '+1 500 555 0006',
+      toNumber: '(415) 555-2671',
+      defaultCountry: 'us',
+    });
+    should([metadata.fromNumber, metadata.toNumber, metadata.defaultCountry]).deepEqual([
+      '+15005550006',
+      '+14155552671',
+      'US',
+    ]);
+  });
+
+  it('accepts a short code or an alphanumeric sender ID as fromNumber', () => {
+    should(parseMetadata({ ...VALID, fromNumber: '12345' }).fromNumber).equal('12345');
+    should(parseMetadata({ ...VALID, fromNumber: 'ACME Alerts' }).fromNumber).equal('ACME Alerts');
+  });
+
+  it('refuses invalid numbers at init, naming the field and masking the number', () => {
+    configError(
+      () => parseMetadata({ ...VALID, fromNumber: '+1415555' }),
+      /^"fromNumber" \+1\*\*5555 is not a valid phone number/,
+    );
+    configError(
+      () => parseMetadata({ ...VALID, toNumber: '111-111-1111' }),
+      /^"toNumber" 1\*\*-\*\*\*-1111 is not a valid phone number: write it in international form/,
+    );
+    configError(
+      () => parseMetadata({ ...VALID, toNumber: '111-111-1111', defaultCountry: 'US' }),
+      /^"toNumber" 1\*\*-\*\*\*-1111 is not a valid phone number: expected an E\.164 number \(\+, country code, number\) or a national number of US$/,
+    );
+  });
+
+  it('reads the allowlist and maxSegments', () => {
+    const metadata = parseMetadata({
+      ...VALID,
+      allowedCountries: 'us, ca;GB',
+      allowedPrefixes: '+1415 +44',
+      maxSegments: '3',
+    });
+    should([...metadata.allowedCountries]).deepEqual(['US', 'CA', 'GB']);
+    should(metadata.allowedPrefixes).deepEqual(['+1415', '+44']);
+    should(metadata.maxSegments).equal(3);
+  });
+
+  it('refuses unknown countries, malformed prefixes and a bad maxSegments', () => {
+    configError(
+      () => parseMetadata({ ...VALID, defaultCountry: 'XX' }),
+      /^"defaultCountry": "XX" is not an ISO 3166 country code/,
+    );
+    configError(
+      () => parseMetadata({ ...VALID, allowedCountries: 'US, USA' }),
+      /^"allowedCountries": "USA" is not/,
+    );
+    configError(
+      () => parseMetadata({ ...VALID, allowedPrefixes: '1415' }),
+      /^"allowedPrefixes": "1415" is not a number prefix/,
+    );
+    for (const maxSegments of ['0', '-1', '2.5', 'ten']) {
+      configError(
+        () => parseMetadata({ ...VALID, maxSegments }),
+        /^"maxSegments" must be a whole number of at least 1/,
+      );
+    }
+  });
+
   it('keeps an optional toNumber, trimmed', () => {
-    should(parseMetadata({ ...VALID, toNumber: ' +15551230000 ' }).toNumber).equal('+15551230000');
+    should(parseMetadata({ ...VALID, toNumber: ' +14155550100 ' }).toNumber).equal('+14155550100');
   });
 
   it('requires the fields in Dapr order: fromNumber, accountSid, authToken', () => {

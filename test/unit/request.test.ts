@@ -56,8 +56,8 @@ describe('request: checkOperation', () => {
 describe('request: readRequest, message format', () => {
   it('reads payload, metadata and operation', () => {
     should(
-      readRequest({ payload: 'hi', metadata: { toNumber: '+15551230000' }, operation: 'CREATE' }, 'message'),
-    ).deepEqual({ operation: 'create', body: 'hi', metadata: { toNumber: '+15551230000' } });
+      readRequest({ payload: 'hi', metadata: { toNumber: '+14155550100' }, operation: 'CREATE' }, 'message'),
+    ).deepEqual({ operation: 'create', body: 'hi', metadata: { toNumber: '+14155550100' } });
   });
 
   it('defaults the operation to create and the metadata to none', () => {
@@ -105,13 +105,13 @@ describe('request: readRequest, message format', () => {
 });
 
 describe('request: readRequest, dapr format', () => {
-  const request = { data: 'hello', metadata: { toNumber: '+15551230000' }, operation: 'create' };
+  const request = { data: 'hello', metadata: { toNumber: '+14155550100' }, operation: 'create' };
 
   it('reads a Dapr bindings request object', () => {
     should(readRequest({ payload: request }, 'dapr')).deepEqual({
       operation: 'create',
       body: 'hello',
-      metadata: { toNumber: '+15551230000' },
+      metadata: { toNumber: '+14155550100' },
     });
   });
 
