@@ -46,8 +46,10 @@ export function normalizePhoneNumber(text: string, options: PhoneNumberOptions):
 }
 
 function invalidNumber(number: string, options: PhoneNumberOptions): BindingError {
-  const shown = `"${options.field}" ${maskPhoneNumber(number)}`;
-  const national = !number.startsWith('+') && /\d/.test(number);
+  const shown =
+    number === '' ? `"${options.field}" (empty)` : `"${options.field}" ${maskPhoneNumber(number)}`;
+  // Digits and the punctuation of written numbers, without a +: a number in national form.
+  const national = /^[\p{Nd}\s().-]+$/u.test(number);
   const hint =
     national && options.defaultCountry === undefined
       ? ": write it in international form (+ and the country code), or set the account's default country"
@@ -59,7 +61,7 @@ function invalidNumber(number: string, options: PhoneNumberOptions): BindingErro
 
 /** The ISO 3166 country of an E.164 number (without `whatsapp:`), or undefined (short codes, sender IDs). */
 export function countryOf(number: string): CountryCode | undefined {
-  const e164 = number.startsWith(WHATSAPP) ? number.slice(WHATSAPP.length) : number;
+  const e164 = number.toLowerCase().startsWith(WHATSAPP) ? number.slice(WHATSAPP.length) : number;
   if (!e164.startsWith('+')) return undefined;
   return phoneNumbers().parsePhoneNumberFromString(e164)?.country;
 }
