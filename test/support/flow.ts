@@ -2,15 +2,16 @@ import helper, { type TestFlows } from 'node-red-node-test-helper';
 import type { Node, NodeInitializer, NodeMessage, NodeStatus } from 'node-red';
 import type { SinonSpy } from 'sinon';
 import { SANDBOX_ACCOUNT, TwilioApi } from '../../sandbox/twilio-api';
+import { coreNodePath, NODE_RED_RUNTIME } from './node-red';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- Node-RED loads node modules with require() */
 const configNode = require('../../nodes/twilio-sms-config.js') as NodeInitializer;
 const bindingNode = require('../../nodes/twilio-sms-binding.js') as NodeInitializer;
-const catchNode = require('@node-red/nodes/core/common/25-catch.js') as NodeInitializer;
-const completeNode = require('@node-red/nodes/core/common/24-complete.js') as NodeInitializer;
+const catchNode = require(coreNodePath('common/25-catch.js')) as NodeInitializer;
+const completeNode = require(coreNodePath('common/24-complete.js')) as NodeInitializer;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-helper.init(require.resolve('node-red'));
+helper.init(NODE_RED_RUNTIME);
 
 export const NODES = [configNode, bindingNode, catchNode, completeNode];
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { NODE_RED_LAUNCHER } from './node-red';
 
 const run = promisify(execFile);
 const PROJECT = resolve(__dirname, '../..');
@@ -53,15 +54,7 @@ export class NodeRedProcess {
     await writeFile(settingsFile, settings);
     const child = spawn(
       process.execPath,
-      [
-        require.resolve('node-red/red.js'),
-        '--userDir',
-        userDir,
-        '--settings',
-        settingsFile,
-        '--port',
-        String(port),
-      ],
+      [NODE_RED_LAUNCHER, '--userDir', userDir, '--settings', settingsFile, '--port', String(port)],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' } },
     );
     const nodeRed = new NodeRedProcess(`http://127.0.0.1:${port}`, child);
