@@ -1,5 +1,6 @@
 import type { NodeAPI, NodeDef } from 'node-red';
 import { openAccount, type TwilioSmsConfigNode, type TwilioSmsCredentials } from './account';
+import { registerVerifyEndpoint } from './verify';
 
 interface TwilioSmsConfigDef extends NodeDef {
   timeout?: string;
@@ -43,4 +44,6 @@ export = function registerTwilioSmsConfig(RED: NodeAPI): void {
       },
     },
   );
+  // The config dialog's Verify button.
+  registerVerifyEndpoint(RED);
 };

@@ -39,6 +39,12 @@ export interface ComponentMetadata {
   maxSegments: number;
 }
 
+/** The metadata that says which account to use and how to reach its API: what a Twilio client needs. */
+export type TwilioConnection = Pick<
+  ComponentMetadata,
+  'accountSid' | 'authToken' | 'timeoutMs' | 'apiBaseUrl' | 'region' | 'edge'
+>;
+
 export const DEFAULT_MAX_SEGMENTS = 10;
 
 /** Dapr documents 30s as the default timeout (its code uses five minutes; the documented value is kinder). */
@@ -54,11 +60,7 @@ const UNSET_ENV_VAR = /^\$\{(\S+)\}$/;
 /** Applies Dapr's init checks, in Dapr's order, and fails with the first problem found. */
 export function parseMetadata(raw: RawMetadata): ComponentMetadata {
   const fromNumber = required(raw, 'fromNumber');
-  const accountSid = required(raw, 'accountSid');
-  const authToken = required(raw, 'authToken');
-  if (!ACCOUNT_SID.test(accountSid)) {
-    throw invalid('"accountSid" must be "AC" followed by 32 hexadecimal characters');
-  }
+  const { accountSid, authToken } = parseCredentials(raw);
   const defaultCode = optional(raw, 'defaultCountry');
   const defaultCountry = defaultCode === undefined ? undefined : country(defaultCode, 'defaultCountry');
   const phone = (field: 'fromNumber' | 'toNumber', text: string): string =>
@@ -74,14 +76,33 @@ export function parseMetadata(raw: RawMetadata): ComponentMetadata {
     authToken,
     fromNumber: phone('fromNumber', fromNumber),
     toNumber: toNumber === undefined ? undefined : phone('toNumber', toNumber),
-    timeoutMs: parseTimeout(optional(raw, 'timeout') ?? DEFAULT_TIMEOUT),
-    apiBaseUrl: parseApiBaseUrl(optional(raw, 'apiBaseUrl')),
-    region: location(raw, 'region'),
-    edge: location(raw, 'edge'),
+    ...parseEndpoint(raw),
     defaultCountry,
     allowedCountries: new Set(list(raw, 'allowedCountries').map((code) => country(code, 'allowedCountries'))),
     allowedPrefixes: list(raw, 'allowedPrefixes').map(prefix),
     maxSegments: parseMaxSegments(optional(raw, 'maxSegments')),
+  };
+}
+
+/** Dapr's checks of accountSid and authToken: both required, and the SID well-formed. */
+export function parseCredentials(raw: RawMetadata): Pick<TwilioConnection, 'accountSid' | 'authToken'> {
+  const accountSid = required(raw, 'accountSid');
+  const authToken = required(raw, 'authToken');
+  if (!ACCOUNT_SID.test(accountSid)) {
+    throw invalid('"accountSid" must be "AC" followed by 32 hexadecimal characters');
+  }
+  return { accountSid, authToken };
+}
+
+/** The checks of where and how long to reach the API: timeout, apiBaseUrl, region and edge, in that order. */
+export function parseEndpoint(
+  raw: RawMetadata,
+): Pick<TwilioConnection, 'timeoutMs' | 'apiBaseUrl' | 'region' | 'edge'> {
+  return {
+    timeoutMs: parseTimeout(optional(raw, 'timeout') ?? DEFAULT_TIMEOUT),
+    apiBaseUrl: parseApiBaseUrl(optional(raw, 'apiBaseUrl')),
+    region: location(raw, 'region'),
+    edge: location(raw, 'edge'),
   };
 }
 
@@ -192,9 +213,15 @@ function optional(raw: RawMetadata, field: keyof RawMetadata): string | undefine
   const value = raw[field];
   // Flow files are hand-edited JSON too: a number where a string belongs (`"timeout": 30`) is read as its text.
   const text = typeof value === 'string' ? value.trim() : typeof value === 'number' ? String(value) : '';
-  const unset = UNSET_ENV_VAR.exec(text);
-  if (unset) throw invalid(`"${field}" names the environment variable ${unset[1] ?? ''}, which is not set`);
+  const name = environmentVariableName(text);
+  if (name !== undefined)
+    throw invalid(`"${field}" names the environment variable ${name}, which is not set`);
   return text === '' ? undefined : text;
+}
+
+/** NAME when the whole value is `${NAME}`, the form Node-RED replaces with that environment variable. */
+export function environmentVariableName(value: unknown): string | undefined {
+  return typeof value === 'string' ? UNSET_ENV_VAR.exec(value.trim())?.[1] : undefined;
 }
 
 function invalid(message: string): BindingError {

@@ -3,7 +3,7 @@ import type RequestClient from 'twilio/lib/base/RequestClient';
 import type Response from 'twilio/lib/http/response';
 import type { CreateMessageParams } from '../binding/create';
 import { BindingError, ErrorCode } from '../binding/errors';
-import type { ComponentMetadata } from '../binding/metadata';
+import type { ComponentMetadata, TwilioConnection } from '../binding/metadata';
 import type { Classification } from '../delivery/delivery';
 
 /** The created message resource: the SDK's `MessageInstance.toJSON()`, with its camelCase fields. */
@@ -27,7 +27,16 @@ export class TwilioMessages {
   }
 }
 
-function createClient(metadata: ComponentMetadata): Twilio {
+export interface ClientOptions {
+  /** Keep connections open for the next request (true): right for an account's stream of messages. */
+  keepAlive?: boolean;
+}
+
+/**
+ * A twilio SDK client for the account and API of `metadata`, shared by every resource of this package:
+ * Twilio's error answers become {@link BindingError}s with Twilio's code, and the SDK never retries.
+ */
+export function createClient(metadata: TwilioConnection, options: ClientOptions = {}): Twilio {
   // Loaded on first use: requiring the SDK costs more than everything else the package loads.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const twilio = require('twilio') as typeof import('twilio');
@@ -43,7 +52,10 @@ function createClient(metadata: ComponentMetadata): Twilio {
 
   const client = twilio(metadata.accountSid, metadata.authToken, {
     // Retrying is the delivery engine's decision, never the SDK's (autoRetry is off by default).
-    httpClient: new AnswerCheckingClient({ timeout: metadata.timeoutMs, keepAlive: true }),
+    httpClient: new AnswerCheckingClient({
+      timeout: metadata.timeoutMs,
+      keepAlive: options.keepAlive ?? true,
+    }),
     // With our own API URL, region and edge would rewrite its host name; empty strings also keep the SDK
     // from taking them from TWILIO_REGION / TWILIO_EDGE in the environment.
     region: metadata.apiBaseUrl === undefined ? metadata.region : '',
@@ -108,15 +120,21 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHO
 /**
  * Turns whatever the SDK threw into a BindingError. Only the facts are kept: the SDK's network errors
  * carry the request configuration, Authorization header included, which must never travel further.
+ * `maybe` is what a timeout or a broken connection may have done; null for a request that changes nothing.
  */
-export function toBindingError(err: unknown, timeoutMs: number): BindingError {
+export function toBindingError(
+  err: unknown,
+  timeoutMs: number,
+  maybe: string | null = 'the message may have been sent',
+): BindingError {
   if (err instanceof BindingError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
+  const consequence = maybe === null ? '' : `; ${maybe}`;
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message)) {
     return new BindingError(
       ErrorCode.Timeout,
-      `no answer from the Twilio API within ${timeoutMs} ms; the message may have been sent`,
+      `no answer from the Twilio API within ${timeoutMs} ms${consequence}`,
     );
   }
   if (typeof code === 'string' && CONNECT_FAILURES.has(code)) {
@@ -125,7 +143,7 @@ export function toBindingError(err: unknown, timeoutMs: number): BindingError {
   const detail = typeof code === 'string' ? code : message;
   return new BindingError(
     ErrorCode.Network,
-    `the connection to the Twilio API broke (${detail}); the message may have been sent`,
+    `the connection to the Twilio API broke (${detail})${consequence}`,
   );
 }
 
