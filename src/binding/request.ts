@@ -1,5 +1,8 @@
 import { BindingError, ErrorCode } from './errors';
 
+// JSON.stringify's real type: a toJSON() that returns undefined makes it return undefined.
+const stringify: (value: unknown) => string | undefined = JSON.stringify;
+
 /** The one operation of `bindings.twilio.sms`. */
 export const CREATE_OPERATION = 'create';
 
@@ -77,11 +80,20 @@ function parseDaprPayload(payload: unknown): Record<string, unknown> {
 /** Accepts `create` in any letter case; everything else is refused as the Dapr runtime refuses it. */
 export function checkOperation(operation: unknown): typeof CREATE_OPERATION {
   if (typeof operation === 'string' && operation.toLowerCase() === CREATE_OPERATION) return CREATE_OPERATION;
-  const shown = typeof operation === 'string' ? operation : JSON.stringify(operation);
+  const shown = typeof operation === 'string' ? operation : describe(operation);
   throw new BindingError(
     ErrorCode.OperationUnsupported,
     `unsupported operation "${shown}"; supported operations: ${CREATE_OPERATION}`,
   );
+}
+
+function describe(value: unknown): string {
+  try {
+    return stringify(value) ?? typeof value;
+  } catch {
+    // BigInt and circular values have no JSON text.
+    return typeof value;
+  }
 }
 
 /** Only known keys are read; everything else in the metadata (`traceparent`, ...) is ignored, as in Dapr. */
@@ -102,14 +114,17 @@ function readMetadata(metadata: unknown, where: string): RequestMetadata {
   return trimmed === '' ? {} : { toNumber: trimmed };
 }
 
-// JSON.stringify's real type: a toJSON() that returns undefined makes it return undefined.
-const stringify: (value: unknown) => string | undefined = JSON.stringify;
-
 /**
  * The SMS body for a request's data, as Dapr produces it from the JSON it receives: strings as they are,
  * numbers and booleans as their text, objects and arrays as their JSON text, Buffers as UTF-8 text.
  */
 export function bodyText(data: unknown): string {
+  // A lone surrogate cannot be sent as it is: the form encoding would merge it with the next character,
+  // so Twilio would get another text than the one checked and measured. It becomes U+FFFD instead.
+  return rawBodyText(data).toWellFormed();
+}
+
+function rawBodyText(data: unknown): string {
   if (typeof data === 'string') return data;
   if (Buffer.isBuffer(data)) return data.toString('utf8');
   if (typeof data === 'number' || typeof data === 'boolean' || typeof data === 'bigint') return String(data);

@@ -166,3 +166,25 @@ describe('request: readRequest, dapr format', () => {
     should(error.message).match(/^metadata must be an object/);
   });
 });
+
+describe('request: what the fuzz tests found', () => {
+  it('sends a lone surrogate as U+FFFD, so the text sent is the text checked', () => {
+    should(bodyText('a\uD800b')).equal('a\uFFFDb');
+    should(bodyText('x\uDC00')).equal('x\uFFFD');
+    should(bodyText('ok 😀')).equal('ok 😀');
+    should(readRequest({ payload: '{"data":"\\ud800","operation":"create"}' }, 'dapr').body).equal('\uFFFD');
+  });
+
+  it('names a BigInt or circular operation by its type', () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const [operation, shown] of [
+      [0n, 'bigint'],
+      [circular, 'object'],
+    ] as const) {
+      const error = bindingFailure(() => checkOperation(operation));
+      should(error.code).equal(ErrorCode.OperationUnsupported);
+      should(error.message).equal(`unsupported operation "${shown}"; supported operations: create`);
+    }
+  });
+});
