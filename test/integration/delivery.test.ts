@@ -138,10 +138,11 @@ describe('delivery in Node-RED against the local Twilio API', function () {
       const outcomes = await flow.runAll(Array.from({ length: 11 }, () => MSG));
       should(outcomes.every((o) => o.kind === 'sent')).be.true();
       const times = api.requests.map((r) => r.receivedAt);
-      // The sixth request after any request starts a second after it at the earliest; loopback jitter
-      // between the client's start and the server's arrival time is allowed a few milliseconds.
+      // The sixth request after any request starts a second after it at the earliest. Arrival times at the
+      // API carry scheduling jitter on top (tens of ms on a loaded 2-core machine); the limiter's own
+      // exactness is unit-tested with fake time. A broken limit shows as gaps near 0, far below this bound.
       for (let i = 0; i + 5 < times.length; i++) {
-        should((times[i + 5] ?? 0) - (times[i] ?? 0)).be.aboveOrEqual(990);
+        should((times[i + 5] ?? 0) - (times[i] ?? 0)).be.aboveOrEqual(950);
       }
     });
 

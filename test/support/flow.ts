@@ -39,6 +39,8 @@ export interface Outcome {
   msg: NodeMessage & Record<string, unknown>;
 }
 
+let runs = 0;
+
 /** A deployed flow: config node `account`, binding `sms`, and Catch and Complete nodes scoped to it. */
 export class TestFlow {
   private constructor(
@@ -82,9 +84,11 @@ export class TestFlow {
     return new Promise((resolve, reject) => {
       const out = helper.getNode('out');
       const caught = helper.getNode('caught');
-      const ids = msgs.map((_msg, i) => `run-${i}`);
+      // Outcomes are matched by _msgid, so a late outcome of an earlier msg is never taken for this one's.
+      const ids = msgs.map(() => `run-${String(++runs)}`);
       const outcomes = new Map<unknown, Outcome>();
       const onOutcome = (kind: Outcome['kind']) => (msg: Outcome['msg']) => {
+        if (!ids.includes(String(msg._msgid))) return;
         outcomes.set(msg._msgid, { kind, msg });
         if (outcomes.size < msgs.length) return;
         clearTimeout(timer);
@@ -105,31 +109,11 @@ export class TestFlow {
     });
   }
 
-  /** Sends one msg into the binding node and waits for it to come out, or to reach the Catch node. */
-  run(msg: Record<string, unknown>, safetyMs = 10_000): Promise<Outcome> {
-    return new Promise((resolve, reject) => {
-      const out = helper.getNode('out');
-      const caught = helper.getNode('caught');
-      const finish = (outcome: Outcome): void => {
-        clearTimeout(timer);
-        out.removeListener('input', onSent);
-        caught.removeListener('input', onFailed);
-        resolve(outcome);
-      };
-      const onSent = (m: Outcome['msg']): void => {
-        finish({ kind: 'sent', msg: m });
-      };
-      const onFailed = (m: Outcome['msg']): void => {
-        finish({ kind: 'failed', msg: m });
-      };
-      const timer = setTimeout(() => {
-        reject(new Error(`no output and no error within ${safetyMs} ms`));
-      }, safetyMs);
-      out.on('input', onSent);
-      caught.on('input', onFailed);
-      // A copy: the node replaces msg.payload, and callers reuse their msg objects.
-      this.sms.receive({ ...msg });
-    });
+  /** Sends one msg into the binding node and waits for its own outcome: out of the node, or at the Catch node. */
+  async run(msg: Record<string, unknown>, safetyMs = 10_000): Promise<Outcome> {
+    const [outcome] = await this.runAll([msg], safetyMs);
+    if (outcome === undefined) throw new Error('no outcome');
+    return outcome;
   }
 
   /** Every status the binding node has shown, oldest first (the helper spies on Node.prototype.status). */
