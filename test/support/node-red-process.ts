@@ -60,6 +60,8 @@ export class NodeRedProcess {
     const nodeRed = new NodeRedProcess(`http://127.0.0.1:${port}`, child);
     await new Promise<void>((ready, fail) => {
       const timer = setTimeout(() => {
+        // Not left running behind a failed start: no caller holds it to stop it.
+        child.kill('SIGKILL');
         fail(new Error(`Node-RED did not start within 60 s:\n${nodeRed.output}`));
       }, 60_000);
       const onData = (chunk: Buffer): void => {
@@ -107,4 +109,72 @@ export class NodeRedProcess {
 
 export async function removeUserDir(userDir: string): Promise<void> {
   await rm(resolve(userDir, '..'), { recursive: true, force: true });
+}
+
+/** A node of a flow as the Admin API takes and gives it. */
+export interface FlowNode {
+  id: string;
+  type: string;
+  [property: string]: unknown;
+}
+
+export interface Deployment {
+  status: number;
+  /** The parsed answer: `{rev}` on success. */
+  body: unknown;
+  /** Where Node-RED's output stood before the deploy: pass it to waitForOutput. */
+  since: number;
+}
+
+/** Deploys `flows` as the editor's Deploy button does: a full deploy through Admin API v2. */
+export async function deployFlows(nodeRed: NodeRedProcess, flows: unknown[]): Promise<Deployment> {
+  const since = nodeRed.output.length;
+  const response = await fetch(`${nodeRed.url}/flows`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'Node-RED-API-Version': 'v2',
+      'Node-RED-Deployment-Type': 'full',
+    },
+    body: JSON.stringify({ flows }),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: kept as text for the assertion message
+  }
+  return { status: response.status, body, since };
+}
+
+/** The node types that Node-RED has installed and enabled (GET /nodes). */
+export async function installedTypes(nodeRed: NodeRedProcess): Promise<Set<string>> {
+  const response = await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'application/json' } });
+  const sets = (await response.json()) as { types: string[]; enabled: boolean; err?: string }[];
+  return new Set(sets.filter((set) => set.enabled && set.err === undefined).flatMap((set) => set.types));
+}
+
+/** The lines Node-RED logged at warn or error level after position `since` of its output. */
+export function problemLines(nodeRed: NodeRedProcess, since: number): string[] {
+  return nodeRed.output
+    .slice(since)
+    .split('\n')
+    .filter((line) => /\[(?:error|warn)\]/.test(line));
+}
+
+/**
+ * A copy of an imported example (or any flow) whose twilio-sms-config nodes use the API at `apiBaseUrl` with
+ * `credentials`, as a user fills in the account dialog; every other node and property is left as it is.
+ */
+export function withAccount(
+  flow: readonly FlowNode[],
+  apiBaseUrl: string,
+  credentials: Record<string, string>,
+): FlowNode[] {
+  return flow.map((node) =>
+    node.type === 'twilio-sms-config'
+      ? { ...node, apiBaseUrl, credentials: { ...credentials } }
+      : { ...node },
+  );
 }
