@@ -11,8 +11,9 @@ import { countryOf } from './phone';
 export function checkRecipient(to: string, metadata: ComponentMetadata, chosenByMessage: boolean): void {
   const { allowedCountries, allowedPrefixes } = metadata;
   const number = to.replace(/^whatsapp:/, '');
-  const country = countryOf(number);
   if (allowedCountries.size > 0 || allowedPrefixes.length > 0) {
+    // Parsed only where it is needed: parsing a number costs more than the rest of a send's local work.
+    const country = countryOf(number);
     const allowed =
       (country !== undefined && allowedCountries.has(country)) ||
       allowedPrefixes.some((prefix) => number.startsWith(prefix));
@@ -28,6 +29,7 @@ export function checkRecipient(to: string, metadata: ComponentMetadata, chosenBy
     return;
   }
   if (!chosenByMessage) return;
+  const country = countryOf(number);
   const home = countryOf(metadata.fromNumber) ?? metadata.defaultCountry;
   if (home === undefined) {
     throw notAllowed(

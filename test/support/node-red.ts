@@ -19,4 +19,3 @@ export const NODE_RED_LAUNCHER = join(NODE_RED_DIR, 'red.js');
 export function coreNodePath(file: string): string {
   return require.resolve(`@node-red/nodes/core/${file}`, { paths: [NODE_RED_DIR] });
 }
-

@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import should from 'should';
+import { SegmentedMessage } from 'sms-segments-calculator';
 import { ErrorCode } from '../../src/binding/errors';
 import { measureBody } from '../../src/binding/segments';
 import { bindingFailure } from '../support/errors';
@@ -57,5 +59,23 @@ describe('segments: limits', () => {
       'the message body needs 11 GSM-7 segments; the account allows at most 10 (maxSegments)',
     );
     should(bindingFailure(() => measureBody('ж'.repeat(71), 1)).message).match(/needs 2 UCS-2 segments/);
+  });
+});
+
+describe('segments: the plain GSM-7 shortcut', () => {
+  it("counts exactly as Twilio's calculator for texts of the basic set's one-septet characters", () => {
+    const plain =
+      '\n\r !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...plain.split('')), { maxLength: 1600 }).map((chars) => chars.join('')),
+        (body) => {
+          const message = new SegmentedMessage(body);
+          should(measureBody(body, 100)).deepEqual({ encoding: 'GSM-7', segments: message.segmentsCount });
+          should(message.encodingName).equal('GSM-7');
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

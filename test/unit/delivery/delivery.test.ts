@@ -339,18 +339,24 @@ describe('delivery: Delivery', () => {
       for (const start of starts) {
         should(starts.filter((t) => t >= start && t < start + 1000).length).be.belowOrEqual(5);
       }
-      // Paced, not stalled: a burst of five per second.
-      should(starts.slice(0, 5).every((t) => t === 0)).be.true();
+      // Paced, not stalled: the first five start within the first second, spread out.
+      should((starts[4] ?? Infinity) - (starts[0] ?? 0)).be.below(1000);
+      should((starts[1] ?? 0) - (starts[0] ?? 0)).be.aboveOrEqual((0.9 * 1010) / 5 - 1e-9);
       should(clock.countTimers()).equal(0);
     });
 
-    it('waits for the window to free up, and starts the next attempt exactly then', async () => {
+    it('waits for the spacing and the window to free up, and starts the next attempt exactly then', async () => {
       const engine = delivery({ ratePerSecond: 2 });
       const attempt = scripted('SM1');
       const results = [engine.submit(attempt), engine.submit(attempt), engine.submit(attempt)];
+      // Spacing: 0.9 * 1010 / 2 = 454.5 ms; the window of the first start ends at 1010 ms.
+      should(attempt.callCount).equal(1);
+      should(engine.snapshot()).match({ queued: 2, inFlight: 1 });
+      await clock.tickAsync(454);
+      should(attempt.callCount).equal(1);
+      await clock.tickAsync(1);
       should(attempt.callCount).equal(2);
-      should(engine.snapshot()).match({ queued: 1, inFlight: 2 });
-      await clock.tickAsync(999);
+      await clock.tickAsync(1009 - 455);
       should(attempt.callCount).equal(2);
       await clock.tickAsync(1);
       should(attempt.callCount).equal(3);
