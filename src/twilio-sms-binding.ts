@@ -1,9 +1,18 @@
+import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { TwilioSmsAccount, TwilioSmsConfigNode } from './account';
 import { type CreateOptions, prepareMessage } from './binding/create';
 import { BindingError, ErrorCode } from './binding/errors';
 import { type InputFormat, readRequest } from './binding/request';
-import { deliveryStatus, failedStatus, sameStatus, SENT, type Status } from './status';
+import {
+  deliveryStatus,
+  failedStatus,
+  readCatalog,
+  sameStatus,
+  sentStatus,
+  type Status,
+  statusTranslator,
+} from './status';
 
 interface TwilioSmsBindingDef extends NodeDef {
   account?: string;
@@ -11,6 +20,9 @@ interface TwilioSmsBindingDef extends NodeDef {
   allowRecipientOverride?: boolean;
 }
 
+// Error messages stay English in every language, unlike the status texts: they are the binding's API
+// contract (Dapr's exact messages such as `"fromNumber" is a required field`, and the package's own), which
+// flows, Catch nodes and Dapr clients may match on.
 const NO_ACCOUNT: TwilioSmsAccount = {
   error: new BindingError(ErrorCode.ConfigMissing, 'no Twilio SMS account: select a twilio-sms-config node'),
 };
@@ -19,6 +31,13 @@ const NO_ACCOUNT: TwilioSmsAccount = {
 const STATUS_INTERVAL_MS = 250;
 
 export = function registerTwilioSmsBinding(RED: NodeAPI): void {
+  // Status texts come from nodes/locales/<lang>/twilio-sms-binding.json in the runtime's language; the
+  // en-US catalog is the fallback where RED._ has none (node-red-node-test-helper's RED._ returns the key).
+  const t = statusTranslator(
+    RED._,
+    readCatalog(join(__dirname, 'locales', 'en-US', 'twilio-sms-binding.json')),
+  );
+
   function TwilioSmsBinding(this: Node, def: TwilioSmsBindingDef): void {
     RED.nodes.createNode(this, def);
     const configNode = def.account ? (RED.nodes.getNode(def.account) as TwilioSmsConfigNode | null) : null;
@@ -34,18 +53,20 @@ export = function registerTwilioSmsBinding(RED: NodeAPI): void {
     };
 
     if ('error' in account) {
-      show(failedStatus(account.error));
+      show(failedStatus(account.error, t));
       this.on('input', (_msg, _send, done) => {
         done(account.error);
       });
       return;
     }
 
+    // Translated once: it is shown after every message sent.
+    const sent = sentStatus(t);
     let statusTimer: NodeJS.Timeout | undefined;
     const onDeliveryChange = (): void => {
       statusTimer ??= setTimeout(() => {
         statusTimer = undefined;
-        const busy = deliveryStatus(account.delivery.snapshot());
+        const busy = deliveryStatus(account.delivery.snapshot(), t);
         if (busy !== undefined) show(busy);
       }, STATUS_INTERVAL_MS);
     };
@@ -62,7 +83,7 @@ export = function registerTwilioSmsBinding(RED: NodeAPI): void {
         msg.payload = await account.send(params, this);
         // Computed before sending, with Twilio's own calculator: what the message costs.
         (msg as NodeMessageInFlow & { sms?: unknown }).sms = segments;
-        show(SENT);
+        show(sent);
         send(msg);
       };
       create()
@@ -73,7 +94,7 @@ export = function registerTwilioSmsBinding(RED: NodeAPI): void {
           (err: unknown) => {
             const error =
               err instanceof BindingError ? err : new BindingError(ErrorCode.Internal, String(err));
-            show(failedStatus(error));
+            show(failedStatus(error, t));
             done(error);
           },
         )
