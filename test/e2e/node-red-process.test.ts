@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import should from 'should';
 import { SANDBOX_ACCOUNT, TwilioApi } from '../../sandbox/twilio-api';
-import { installPackedPackage, NodeRedProcess, removeUserDir } from '../support/node-red-process';
+import {
+  deployFlows,
+  installPackedPackage,
+  NodeRedProcess,
+  removeUserDir,
+} from '../support/node-red-process';
 
 const FROM_NUMBER = '+15005550006';
 const TO_NUMBER = '+14155550101';
@@ -80,19 +85,10 @@ describe('end to end: the packed package in a real node-red process', function (
   });
 
   it('deploys a flow through the Admin API, sends an SMS through http in, and keeps credentials out of /flows', async () => {
-    const logged = nodeRed.output.length;
-    const deploy = await fetch(`${nodeRed.url}/flows`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'Node-RED-API-Version': 'v2',
-        'Node-RED-Deployment-Type': 'full',
-      },
-      body: JSON.stringify({ flows: flow(api.url) }),
-    });
-    should(deploy.status).equal(200);
-    should(((await deploy.json()) as { rev?: unknown }).rev).be.a.String();
-    await nodeRed.waitForOutput('Started flows', logged);
+    const deploy = await deployFlows(nodeRed, flow(api.url));
+    should(deploy.status).equal(200, JSON.stringify(deploy.body));
+    should((deploy.body as { rev?: unknown }).rev).be.a.String();
+    await nodeRed.waitForOutput('Started flows', deploy.since);
 
     const answer = await fetch(`${nodeRed.url}/e2e/sms`, {
       method: 'POST',

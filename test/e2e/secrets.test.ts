@@ -8,7 +8,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import should from 'should';
 import { TwilioApi } from '../../sandbox/twilio-api';
-import { installPackedPackage, NodeRedProcess, removeUserDir } from '../support/node-red-process';
+import {
+  deployFlows,
+  installPackedPackage,
+  NodeRedProcess,
+  removeUserDir,
+} from '../support/node-red-process';
 
 // Made fresh for each run: a text that appears anywhere can only have come from these credentials.
 const AUTH_TOKEN = randomBytes(16).toString('hex');
@@ -250,17 +255,9 @@ describe('end to end: the auth token stays secret in a real node-red process', f
       // Everything Node-RED can print: trace level, metrics and audit events.
       `module.exports = { uiHost: '127.0.0.1', flowFile: 'flows.json', credentialSecret: '${CREDENTIAL_SECRET}', logging: { console: { level: 'trace', metrics: true, audit: true } } };\n`,
     );
-    let since = nodeRed.output.length;
-    const deploy = await fetch(`${nodeRed.url}/flows`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'Node-RED-API-Version': 'v2',
-        'Node-RED-Deployment-Type': 'full',
-      },
-      body: JSON.stringify({ flows: flow(api.url) }),
-    });
-    should(deploy.status).equal(200, await deploy.text());
+    const deploy = await deployFlows(nodeRed, flow(api.url));
+    should(deploy.status).equal(200, JSON.stringify(deploy.body));
+    let since = deploy.since;
     await nodeRed.waitForOutput('Started flows', since);
 
     // The scenario: two messages sent...
