@@ -13,6 +13,9 @@ import {
   problemLines,
   removeUserDir,
   withAccount,
+  E2E_CREDENTIALS,
+  E2E_FROM_NUMBER,
+  E2E_TO_NUMBER,
 } from '../support/node-red-process';
 
 const PACKAGE = 'node-red-contrib-twilio-sms-binding';
@@ -21,16 +24,10 @@ const FILES = readdirSync(EXAMPLES_DIR)
   .filter((file) => file.endsWith('.json'))
   .sort();
 
-const FROM_NUMBER = '+14155552671';
-const TO_NUMBER = '+14155550101';
+const FROM_NUMBER = E2E_FROM_NUMBER;
+const TO_NUMBER = E2E_TO_NUMBER;
 /** A recipient a request chooses: in the country of FROM_NUMBER, so no allowlist is needed for it. */
 const OTHER_NUMBER = '+14155550123';
-const CREDENTIALS = {
-  accountSid: SANDBOX_ACCOUNT.accountSid,
-  authToken: SANDBOX_ACCOUNT.authToken,
-  fromNumber: FROM_NUMBER,
-  toNumber: TO_NUMBER,
-};
 const SANDBOX_AUTH = { username: SANDBOX_ACCOUNT.accountSid, password: SANDBOX_ACCOUNT.authToken };
 
 // Not node types: the editor's own structures.
@@ -335,7 +332,7 @@ describe('end to end: every example imports into a real node-red and runs agains
         const { api, broker, nodeRed } = services.running;
         // As a user imports it and fills in the account dialog; only the MQTT example also has its
         // broker changed, to the test's.
-        const flow = withBroker(withAccount(readExample(file), api.url, CREDENTIALS), broker);
+        const flow = withBroker(withAccount(readExample(file), api.url, E2E_CREDENTIALS), broker);
         const missingTypes = [
           ...new Set(flow.map((node) => node.type).filter((type) => !STRUCTURES.has(type))),
         ].filter((type) => !services.installed.has(type));

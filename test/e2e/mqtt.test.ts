@@ -11,23 +11,20 @@ import {
   problemLines,
   removeUserDir,
   withAccount,
+  E2E_CREDENTIALS,
+  E2E_FROM_NUMBER,
+  E2E_TO_NUMBER,
 } from '../support/node-red-process';
 
-const FROM_NUMBER = '+14155552671';
-const TO_NUMBER = '+14155550101';
-const CREDENTIALS = {
-  accountSid: SANDBOX_ACCOUNT.accountSid,
-  authToken: SANDBOX_ACCOUNT.authToken,
-  fromNumber: FROM_NUMBER,
-  toNumber: TO_NUMBER,
-};
+const FROM_NUMBER = E2E_FROM_NUMBER;
+const TO_NUMBER = E2E_TO_NUMBER;
 
 const EXAMPLE = join(__dirname, '..', '..', 'examples', '03 - MQTT alert to SMS.json');
 
 /** Example 03 as a user imports and sets it up: its broker and its account pointed at the local ones. */
 function exampleFlow(broker: Mosquitto, api: TwilioApi): FlowNode[] {
   const flow = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
-  return withBroker(withAccount(flow, api.url, CREDENTIALS), broker);
+  return withBroker(withAccount(flow, api.url, E2E_CREDENTIALS), broker);
 }
 
 /** What the local Twilio API must receive for one alert. */

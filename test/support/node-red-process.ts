@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { SANDBOX_ACCOUNT } from '../../sandbox/twilio-api';
 import { NODE_RED_LAUNCHER } from './node-red';
 
 const run = promisify(execFile);
@@ -167,10 +168,20 @@ export function problemLines(nodeRed: NodeRedProcess, since: number): string[] {
  * A copy of an imported example (or any flow) whose twilio-sms-config nodes use the API at `apiBaseUrl` with
  * `credentials`, as a user fills in the account dialog; every other node and property is left as it is.
  */
+/** The account the e2e flows use: the sandbox's credentials, a US sender and a fixed recipient. */
+export const E2E_FROM_NUMBER = '+14155552671';
+export const E2E_TO_NUMBER = '+14155550101';
+export const E2E_CREDENTIALS: Readonly<Record<string, string>> = {
+  accountSid: SANDBOX_ACCOUNT.accountSid,
+  authToken: SANDBOX_ACCOUNT.authToken,
+  fromNumber: E2E_FROM_NUMBER,
+  toNumber: E2E_TO_NUMBER,
+};
+
 export function withAccount(
   flow: readonly FlowNode[],
   apiBaseUrl: string,
-  credentials: Record<string, string>,
+  credentials: Readonly<Record<string, string>>,
 ): FlowNode[] {
   return flow.map((node) =>
     node.type === 'twilio-sms-config'
